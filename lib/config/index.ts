@@ -1,0 +1,177 @@
+import { z } from 'zod';
+
+/**
+ * The one place that reads the environment. Every module asks `getConfig()`; nothing else
+ * touches `process.env`, so a setting is validated once and documented once (README).
+ * Read at request time, never at build time, so one build runs on Vercel, Azure or locally.
+ */
+
+const commaList = z
+  .string()
+  .optional()
+  .transform((value) =>
+    (value ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const nonNegativeInt = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value?.trim() ? value.trim() : undefined));
+
+const envSchema = z.object({
+  AZURE_RESOURCE_NAME: optionalText.pipe(
+    z.string().regex(/^[a-zA-Z0-9-]+$/, 'must be a single DNS label (letters, digits, hyphens)').optional(),
+  ),
+  AZURE_BASE_URL: optionalText.pipe(z.url('must be an absolute http(s) URL').optional()),
+  AZURE_API_KEY: optionalText,
+  AZURE_API_VERSION: optionalText,
+  AZURE_DEPLOYMENTS: commaList,
+  AZURE_API: z.enum(['responses', 'chat']).default('responses'),
+  SYSTEM_PROMPT: z.string().default('You are a helpful assistant. Answer in Markdown.'),
+  MAX_OUTPUT_TOKENS: positiveInt(4096),
+  DEMO_TOKENS_PER_SECOND: z.coerce.number().positive().default(40),
+  UPSTREAM_TIMEOUT_MS: positiveInt(30_000),
+  MAX_BODY_BYTES: positiveInt(1_000_000),
+  MAX_MESSAGES: positiveInt(200),
+  MAX_MESSAGE_CHARS: positiveInt(32_000),
+  RATE_LIMIT_PER_MINUTE: nonNegativeInt(20),
+  REDIS_URL: optionalText,
+  CHAT_API_KEYS: commaList,
+  ALLOWED_ORIGINS: commaList,
+  SESSION_SECRET: optionalText,
+});
+
+export type AzureApiStyle = 'responses' | 'chat';
+
+export interface AzureSettings {
+  resourceName?: string;
+  baseURL?: string;
+  apiKey: string;
+  apiVersion?: string;
+}
+
+export interface AppConfig {
+  /** `demo`: the offline model; `azure`: Azure OpenAI; `misconfigured`: Azure half set up. */
+  mode: 'demo' | 'azure' | 'misconfigured';
+  /** Human-readable reasons the configuration is unusable (never contains a secret). */
+  problems: string[];
+  azure?: AzureSettings;
+  api: AzureApiStyle;
+  /** Allow-list of model names a request may ask for; the first is the default. */
+  deployments: string[];
+  systemPrompt: string;
+  maxOutputTokens: number;
+  demoTokensPerSecond: number;
+  upstreamTimeoutMs: number;
+  limits: { maxBodyBytes: number; maxMessages: number; maxMessageChars: number };
+  rateLimitPerMinute: number;
+  redisUrl?: string;
+  chatApiKeys: string[];
+  allowedOrigins: string[];
+  sessionSecret?: string;
+}
+
+/** The model name the offline demo answers to. */
+export const DEMO_MODEL_ID = 'offline-demo';
+
+type Env = Record<string, string | undefined>;
+
+function describeIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`);
+}
+
+/** Pure: turns an environment into a config. Exported for tests; the app uses `getConfig()`. */
+export function loadConfig(env: Env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    // A bad optional value must not take the site down: fall back to defaults and report it.
+    const fallback = envSchema.parse({});
+    return { ...toConfig(fallback), mode: 'misconfigured', problems: describeIssues(parsed.error) };
+  }
+  return toConfig(parsed.data);
+}
+
+function toConfig(env: z.infer<typeof envSchema>): AppConfig {
+  const wantsAzure = Boolean(env.AZURE_RESOURCE_NAME || env.AZURE_BASE_URL);
+  const problems: string[] = [];
+  if (wantsAzure && !env.AZURE_API_KEY) {
+    problems.push('AZURE_API_KEY is not set: Azure OpenAI needs the key of the resource.');
+  }
+  if (wantsAzure && env.AZURE_DEPLOYMENTS.length === 0) {
+    problems.push('AZURE_DEPLOYMENTS is not set: list at least one deployment name (comma-separated).');
+  }
+  if (!wantsAzure && (env.AZURE_API_KEY || env.AZURE_DEPLOYMENTS.length > 0)) {
+    problems.push('AZURE_RESOURCE_NAME or AZURE_BASE_URL is not set: Azure settings were given without an endpoint.');
+  }
+
+  const mode: AppConfig['mode'] = problems.length > 0 ? 'misconfigured' : wantsAzure ? 'azure' : 'demo';
+  return {
+    mode,
+    problems,
+    azure:
+      mode === 'azure'
+        ? {
+            resourceName: env.AZURE_BASE_URL ? undefined : env.AZURE_RESOURCE_NAME,
+            baseURL: env.AZURE_BASE_URL,
+            apiKey: env.AZURE_API_KEY!,
+            apiVersion: env.AZURE_API_VERSION,
+          }
+        : undefined,
+    api: env.AZURE_API,
+    deployments: mode === 'azure' ? env.AZURE_DEPLOYMENTS : [DEMO_MODEL_ID],
+    systemPrompt: env.SYSTEM_PROMPT,
+    maxOutputTokens: env.MAX_OUTPUT_TOKENS,
+    demoTokensPerSecond: env.DEMO_TOKENS_PER_SECOND,
+    upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
+    limits: {
+      maxBodyBytes: env.MAX_BODY_BYTES,
+      maxMessages: env.MAX_MESSAGES,
+      maxMessageChars: env.MAX_MESSAGE_CHARS,
+    },
+    rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    redisUrl: env.REDIS_URL,
+    chatApiKeys: env.CHAT_API_KEYS,
+    allowedOrigins: env.ALLOWED_ORIGINS,
+    sessionSecret: env.SESSION_SECRET,
+  };
+}
+
+const envKeys = Object.keys(envSchema.shape);
+let cached: { key: string; config: AppConfig } | undefined;
+
+/** The current config. Re-validated only when a relevant variable changed. */
+export function getConfig(): AppConfig {
+  const key = envKeys.map((name) => process.env[name] ?? '').join('\u0000');
+  if (cached?.key !== key) {
+    const config = loadConfig(process.env);
+    if (config.problems.length > 0) {
+      console.error(`[config] ${config.mode}: ${config.problems.join(' ')}`);
+    }
+    cached = { key, config };
+  }
+  return cached.config;
+}
+
+/** What the browser and `/api/health` may know: no keys, no URLs, no secrets. */
+export interface PublicConfig {
+  mode: AppConfig['mode'];
+  api: AzureApiStyle;
+  deployments: string[];
+  defaultDeployment: string;
+  problems: string[];
+}
+
+export function getPublicConfig(config: AppConfig = getConfig()): PublicConfig {
+  return {
+    mode: config.mode,
+    api: config.api,
+    deployments: config.deployments,
+    defaultDeployment: config.deployments[0] ?? DEMO_MODEL_ID,
+    problems: config.problems,
+  };
+}
