@@ -1,0 +1,166 @@
+import type { UIMessageChunk } from 'ai';
+import fc from 'fast-check';
+import { coalesceDeltas } from '@/lib/chat/coalesce-deltas';
+
+type Step = { gap: number; chunk: UIMessageChunk };
+
+const delta = (id: string, text: string): UIMessageChunk => ({ type: 'text-delta', id, delta: text });
+const words = (n: number) => Array.from({ length: n }, (_, i) => (i === 0 ? 'w1' : ` w${i + 1}`));
+
+/** Feeds the steps (each after `gap` ms of fake time) and records what comes out, and when. */
+async function run(steps: Step[], windowMs: number) {
+  const stream = coalesceDeltas<UIMessageChunk>({ windowMs });
+  const out: { chunk: UIMessageChunk; at: number }[] = [];
+  const reading = (async () => {
+    const reader = stream.readable.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      out.push({ chunk: value, at: Date.now() });
+    }
+  })();
+  const writer = stream.writable.getWriter();
+  const sentAt: number[] = [];
+  for (const step of steps) {
+    if (step.gap > 0) await jest.advanceTimersByTimeAsync(step.gap);
+    sentAt.push(Date.now());
+    await writer.write(step.chunk);
+  }
+  await writer.close();
+  await reading;
+  return { out, sentAt };
+}
+
+const textOf = (chunks: UIMessageChunk[], id?: string) =>
+  chunks
+    .filter((c): c is Extract<UIMessageChunk, { type: 'text-delta' }> => c.type === 'text-delta' && (!id || c.id === id))
+    .map((c) => c.delta)
+    .join('');
+
+beforeEach(() => {
+  // Web streams resolve through microtasks and nextTick: only the timers are faked.
+  jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate'], now: 0 });
+});
+afterEach(() => jest.useRealTimers());
+
+describe('coalesceDeltas', () => {
+  it('sends the first delta at once and merges a burst into one chunk before text-end', async () => {
+    const steps: Step[] = [
+      { gap: 0, chunk: { type: 'start' } },
+      { gap: 0, chunk: { type: 'text-start', id: 't1' } },
+      ...words(200).map((w) => ({ gap: 0, chunk: delta('t1', w) })),
+      { gap: 0, chunk: { type: 'text-end', id: 't1' } },
+      { gap: 0, chunk: { type: 'finish' } },
+    ];
+    const { out } = await run(steps, 30);
+    const chunks = out.map((o) => o.chunk);
+    expect(chunks.map((c) => c.type)).toEqual(['start', 'text-start', 'text-delta', 'text-delta', 'text-end', 'finish']);
+    expect(chunks[2]).toEqual(delta('t1', 'w1'));
+    expect(textOf(chunks)).toBe(words(200).join(''));
+    // Nothing waited for the window: text-end flushed the held text.
+    expect(out.every((o) => o.at === 0)).toBe(true);
+  });
+
+  it('holds a paced delta no longer than the window and cuts the chunk count', async () => {
+    const steps: Step[] = words(100).map((w, i) => ({ gap: i === 0 ? 0 : 20, chunk: delta('t1', w) }));
+    const { out, sentAt } = await run(steps, 50);
+    const chunks = out.map((o) => o.chunk);
+    expect(textOf(chunks)).toBe(words(100).join(''));
+    expect(chunks.length).toBeLessThanOrEqual(Math.ceil((99 * 20) / 50) + 2);
+    expect(chunks.length).toBeGreaterThan(10);
+    // Map each emitted character back to the delta it came from and check its delay.
+    let cursor = 0;
+    const tokenEnds = words(100).map((w) => (cursor += w.length));
+    let emitted = 0;
+    for (const o of out) {
+      emitted += (o.chunk as { delta: string }).delta.length;
+      const lastToken = tokenEnds.findIndex((end) => end >= emitted);
+      const firstToken = tokenEnds.findIndex((end) => end > emitted - (o.chunk as { delta: string }).delta.length);
+      for (let t = firstToken; t <= lastToken; t++) expect(o.at - sentAt[t]).toBeLessThanOrEqual(50);
+    }
+  });
+
+  it('flushes the trailing held text when the window ends with no further input', async () => {
+    const stream = coalesceDeltas<UIMessageChunk>({ windowMs: 40 });
+    const writer = stream.writable.getWriter();
+    const reader = stream.readable.getReader();
+    void writer.write(delta('a', 'one'));
+    expect(await reader.read()).toEqual({ done: false, value: delta('a', 'one') });
+    void writer.write(delta('a', ' two'));
+    void writer.write(delta('a', ' three'));
+    const next = reader.read();
+    await jest.advanceTimersByTimeAsync(39);
+    let settled = false;
+    void next.then(() => (settled = true));
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(await next).toEqual({ done: false, value: delta('a', ' two three') });
+    // The window closes empty; a later delta goes out at once again.
+    await jest.advanceTimersByTimeAsync(100);
+    void writer.write(delta('a', ' four'));
+    expect(await reader.read()).toEqual({ done: false, value: delta('a', ' four') });
+    void writer.close();
+    expect((await reader.read()).done).toBe(true);
+  });
+
+  it('never merges across text parts and keeps every other chunk in place', async () => {
+    const steps: Step[] = [
+      { gap: 0, chunk: delta('a', 'x') },
+      { gap: 1, chunk: delta('a', 'y') },
+      { gap: 1, chunk: delta('b', 'p') },
+      { gap: 1, chunk: delta('b', 'q') },
+      { gap: 1, chunk: { type: 'reasoning-delta', id: 'r', delta: 'hmm' } },
+      { gap: 1, chunk: delta('b', 'r') },
+      { gap: 1, chunk: delta('b', 's') },
+    ];
+    const { out } = await run(steps, 30);
+    expect(out.map((o) => o.chunk)).toEqual([
+      delta('a', 'x'),
+      delta('a', 'y'),
+      delta('b', 'p'),
+      delta('b', 'q'),
+      { type: 'reasoning-delta', id: 'r', delta: 'hmm' },
+      delta('b', 'r'),
+      delta('b', 's'),
+    ]);
+  });
+
+  it('passes everything through unchanged when the window is 0', async () => {
+    const steps: Step[] = words(20).map((w) => ({ gap: 0, chunk: delta('t', w) }));
+    const { out } = await run(steps, 0);
+    expect(out.map((o) => o.chunk)).toEqual(steps.map((s) => s.chunk));
+  });
+
+  it('keeps text, order and non-text chunks for any chunk sequence and timing', async () => {
+    const chunkArb = fc.oneof(
+      fc.record({ type: fc.constant('text-delta' as const), id: fc.constantFrom('a', 'b'), delta: fc.string({ maxLength: 4 }) }),
+      fc.record({ type: fc.constant('text-end' as const), id: fc.constantFrom('a', 'b') }),
+      fc.constant({ type: 'finish-step' as const }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ gap: fc.nat(60), chunk: chunkArb }), { maxLength: 40 }),
+        fc.integer({ min: 1, max: 50 }),
+        async (steps, windowMs) => {
+          const { out } = await run(steps as Step[], windowMs);
+          const input = steps.map((s) => s.chunk as UIMessageChunk);
+          const output = out.map((o) => o.chunk);
+          // Non-delta chunks: identical, same order.
+          expect(output.filter((c) => c.type !== 'text-delta')).toEqual(input.filter((c) => c.type !== 'text-delta'));
+          // The text of each part is kept.
+          for (const id of ['a', 'b']) expect(textOf(output, id)).toBe(textOf(input, id));
+          // Interleaving of parts is preserved: the sequence of part ids (runs collapsed) matches.
+          const runs = (chunks: UIMessageChunk[]) =>
+            chunks
+              .map((c) => (c.type === 'text-delta' ? `d${c.id}` : c.type))
+              .filter((k, i, all) => !(k.startsWith('d') && all[i - 1] === k));
+          const nonEmpty = (chunks: UIMessageChunk[]) => chunks.filter((c) => c.type !== 'text-delta' || c.delta !== '');
+          expect(runs(nonEmpty(output))).toEqual(runs(nonEmpty(input)));
+          expect(output.length).toBeLessThanOrEqual(input.length);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
