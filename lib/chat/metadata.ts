@@ -10,7 +10,7 @@ export const chatMessageMetadataSchema = z.object({
   model: z.string().optional(),
   createdAt: z.number().optional(),
   finishReason: z
-    .enum(['stop', 'length', 'content-filter', 'tool-calls', 'error', 'other', 'unknown'])
+    .enum(['stop', 'length', 'content-filter', 'tool-calls', 'error', 'interrupted', 'other'])
     .optional(),
   usage: z
     .object({

@@ -1,0 +1,159 @@
+import { generateId, safeValidateUIMessages } from 'ai';
+import { z } from 'zod';
+import type { AppConfig } from '@/lib/config';
+import { HttpError } from '@/lib/http/errors';
+import { chatMessageMetadataSchema, type ChatMessage } from './metadata';
+
+/**
+ * The request bodies `/api/chat` accepts, normalised to one `ChatRequest`:
+ * - the `useChat` body: `{ id?, messages: UIMessage[] }`
+ * - OpenAI-style simple messages: `{ messages: [{ role, content: string }] }`
+ * - a single prompt, as the Express tutorials send it: `{ message: string }` or `{ input: string }`
+ * plus the options `model`, `temperature`, `maxOutputTokens` and `stream`.
+ */
+
+const options = {
+  model: z.string().min(1).optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  maxOutputTokens: z.number().int().positive().optional(),
+  stream: z.boolean().optional(),
+};
+
+const conversationRole = z.enum(['user', 'assistant'], {
+  error: 'role must be "user" or "assistant" (the system prompt is set by the server)',
+});
+
+const uiMessagesBody = z.object({
+  id: z.string().min(1).max(200).optional(),
+  messages: z
+    .array(z.object({ id: z.string().optional(), role: conversationRole, parts: z.array(z.unknown()) }).loose())
+    .min(1, 'messages must contain at least one message'),
+  ...options,
+});
+
+const simpleMessagesBody = z.object({
+  messages: z
+    .array(z.object({ role: conversationRole, content: z.string() }))
+    .min(1, 'messages must contain at least one message'),
+  ...options,
+});
+
+const promptBody = z.union([
+  z.object({ message: z.string().min(1, 'message must not be empty'), ...options }),
+  z.object({ input: z.string().min(1, 'input must not be empty'), ...options }),
+]);
+
+export interface ChatRequest {
+  /** The conversation id from `useChat`; absent for one-off API calls. */
+  chatId?: string;
+  messages: ChatMessage[];
+  model?: string;
+  temperature?: number;
+  maxOutputTokens: number;
+  /** `false` asks for one JSON answer instead of a stream. */
+  stream?: boolean;
+}
+
+function readableIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
+}
+
+function textMessage(role: 'user' | 'assistant', text: string): ChatMessage {
+  return { id: generateId(), role, parts: [{ type: 'text', text }] };
+}
+
+type ParsedBody =
+  | { shape: 'ui'; data: z.infer<typeof uiMessagesBody> }
+  | { shape: 'simple'; data: z.infer<typeof simpleMessagesBody> }
+  | { shape: 'prompt'; data: z.infer<typeof promptBody> };
+
+function validate<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    throw new HttpError(400, 'invalid_request', `Invalid request body: ${readableIssues(parsed.error)}`, {}, parsed.error.issues);
+  }
+  return parsed.data;
+}
+
+/** Picks the shape by its distinguishing field, so a client gets the errors of the shape it meant. */
+function parseShape(body: unknown): ParsedBody {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new HttpError(400, 'invalid_request', 'The body must be a JSON object such as {"message": "Hello"}.');
+  }
+  const record = body as Record<string, unknown>;
+  const first = Array.isArray(record.messages) ? (record.messages[0] as Record<string, unknown> | undefined) : undefined;
+  if ('messages' in record) {
+    return first && typeof first === 'object' && 'content' in first && !('parts' in first)
+      ? { shape: 'simple', data: validate(simpleMessagesBody, body) }
+      : { shape: 'ui', data: validate(uiMessagesBody, body) };
+  }
+  if ('message' in record || 'input' in record) return { shape: 'prompt', data: validate(promptBody, body) };
+  throw new HttpError(
+    400,
+    'invalid_request',
+    'The body needs "messages" (useChat or {role, content} messages), "message" or "input".',
+  );
+}
+
+function enforceSizeLimits(messages: ChatMessage[], limits: AppConfig['limits']) {
+  if (messages.length > limits.maxMessages) {
+    throw new HttpError(
+      413,
+      'payload_too_large',
+      `Too many messages: ${messages.length} (at most ${limits.maxMessages}). Start a new chat or trim the history.`,
+    );
+  }
+  messages.forEach((message, index) => {
+    const characters = message.parts.reduce((sum, part) => sum + (part.type === 'text' ? part.text.length : 0), 0);
+    if (characters > limits.maxMessageChars) {
+      throw new HttpError(
+        413,
+        'payload_too_large',
+        `messages.${index} has ${characters} characters (at most ${limits.maxMessageChars}).`,
+      );
+    }
+  });
+}
+
+export async function parseChatRequest(body: unknown, config: AppConfig): Promise<ChatRequest> {
+  const parsed = parseShape(body);
+  const { data } = parsed;
+  let messages: ChatMessage[];
+  let chatId: string | undefined;
+
+  if (parsed.shape === 'prompt') {
+    const prompt = parsed.data;
+    messages = [textMessage('user', 'message' in prompt ? prompt.message : prompt.input)];
+  } else if (parsed.shape === 'simple') {
+    messages = parsed.data.messages.map((m) => textMessage(m.role, m.content));
+  } else {
+    chatId = parsed.data.id;
+    const withIds = parsed.data.messages.map((m) => ({ ...m, id: m.id || generateId() }));
+    const validated = await safeValidateUIMessages<ChatMessage>({
+      messages: withIds,
+      metadataSchema: chatMessageMetadataSchema.optional(),
+    });
+    if (!validated.success) {
+      throw new HttpError(400, 'invalid_request', `Invalid messages: ${validated.error.message}`);
+    }
+    messages = validated.data;
+  }
+
+  if (!messages.some((message) => message.role === 'user')) {
+    throw new HttpError(400, 'invalid_request', 'messages must contain at least one user message.');
+  }
+  enforceSizeLimits(messages, config.limits);
+
+  return {
+    chatId,
+    messages,
+    model: data.model,
+    temperature: data.temperature,
+    // Clamped rather than rejected: asking for more than the server allows still gets an answer.
+    maxOutputTokens: Math.min(data.maxOutputTokens ?? config.maxOutputTokens, config.maxOutputTokens),
+    stream: data.stream,
+  };
+}

@@ -1,0 +1,128 @@
+import { convertToModelMessages, streamText, type InferUIMessageChunk } from 'ai';
+import type { AppConfig } from '@/lib/config';
+import { resolveModel } from '@/lib/ai/models';
+import { toHttpError } from '@/lib/ai/upstream-errors';
+import { HttpError } from '@/lib/http/errors';
+import type { ChatMessage, ChatMessageMetadata } from './metadata';
+import type { ChatRequest } from './request';
+
+export type ChatChunk = InferUIMessageChunk<ChatMessage>;
+
+export interface ChatStream {
+  modelId: string;
+  /** The reply as AI SDK UI message chunks, starting with what arrived before the first token. */
+  chunks: ReadableStream<ChatChunk>;
+  /** Cancels the upstream model request (Stop, or a client gone on a non-resumable request). */
+  abort(reason?: unknown): void;
+  /** The first failure the stream reported, as the API's error (undefined while all is well). */
+  failure(): HttpError | undefined;
+}
+
+/** Chunks that can come before the model has produced anything worth waiting for. */
+const PREAMBLE = new Set<ChatChunk['type']>(['start', 'start-step', 'text-start', 'reasoning-start']);
+
+/**
+ * Starts the model call and waits for its first real output before returning, so a failure
+ * that happens before any token (rate limit, bad key, timeout) becomes a proper HTTP status
+ * instead of a 200 followed by an error event. After that, failures travel in the stream.
+ */
+export async function startChatStream(request: ChatRequest, config: AppConfig): Promise<ChatStream> {
+  const { model, modelId } = resolveModel(request.model, config);
+  const upstream = new AbortController();
+  let firstError: unknown;
+
+  const result = streamText({
+    model,
+    instructions: config.systemPrompt,
+    messages: await convertToModelMessages(request.messages),
+    temperature: request.temperature,
+    maxOutputTokens: request.maxOutputTokens,
+    abortSignal: upstream.signal,
+    // Retries happen only before the first token (honouring Retry-After); bounded so a
+    // request cannot wait on a throttled deployment for minutes.
+    maxRetries: 2,
+  });
+
+  const uiChunks = result.toUIMessageStream<ChatMessage>({
+    originalMessages: request.messages,
+    messageMetadata: ({ part }): ChatMessageMetadata | undefined => {
+      if (part.type === 'start') return { model: modelId, createdAt: Date.now() };
+      if (part.type === 'finish') {
+        return {
+          model: modelId,
+          finishReason: part.finishReason,
+          usage: {
+            inputTokens: part.totalUsage.inputTokens,
+            outputTokens: part.totalUsage.outputTokens,
+            totalTokens: part.totalUsage.totalTokens,
+          },
+        };
+      }
+      return undefined;
+    },
+    onError: (error) => {
+      firstError ??= error;
+      const httpError = toHttpError(error);
+      if (httpError.status >= 500) console.error(`[chat] ${modelId}: ${httpError.message}`, describe(error));
+      return httpError.message;
+    },
+  });
+
+  const reader = uiChunks.getReader();
+  const preamble: ChatChunk[] = [];
+  const timeout = new HttpError(
+    504,
+    'upstream_timeout',
+    `The model did not start answering within ${config.upstreamTimeoutMs} ms.`,
+  );
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(timeout), config.upstreamTimeoutMs);
+  });
+
+  try {
+    for (;;) {
+      const { done, value } = await Promise.race([reader.read(), timedOut]);
+      if (done) break;
+      if (value.type === 'error' && !preamble.some((chunk) => !PREAMBLE.has(chunk.type))) {
+        throw toHttpError(firstError);
+      }
+      preamble.push(value);
+      if (!PREAMBLE.has(value.type)) break;
+    }
+  } catch (error) {
+    upstream.abort(error);
+    void reader.cancel().catch(() => {});
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+
+  const chunks = new ReadableStream<ChatChunk>({
+    start(controller) {
+      for (const chunk of preamble) controller.enqueue(chunk);
+    },
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel(reason) {
+      upstream.abort(reason);
+      return reader.cancel(reason);
+    },
+  });
+
+  return {
+    modelId,
+    chunks,
+    abort: (reason) => upstream.abort(reason),
+    failure: () => (firstError === undefined ? undefined : toHttpError(firstError)),
+  };
+}
+
+/** Log-safe summary of an upstream error: status and Azure's code, never headers or the key. */
+function describe(error: unknown): string {
+  const e = error as { statusCode?: number; name?: string; message?: string };
+  return [e?.name, e?.statusCode, e?.message].filter(Boolean).join(' ');
+}

@@ -1,0 +1,46 @@
+import { HttpError } from './errors';
+
+/**
+ * Reads a JSON request body without trusting the client: wrong media type → 415, more than
+ * `maxBytes` → 413 (checked on Content-Length and again while reading, so a lying or
+ * chunked client cannot make the server buffer an unbounded body), malformed → 400.
+ */
+export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+  const contentType = request.headers.get('content-type') ?? '';
+  const mediaType = contentType.split(';')[0].trim().toLowerCase();
+  if (mediaType !== 'application/json' && !mediaType.endsWith('+json')) {
+    throw new HttpError(
+      415,
+      'unsupported_media_type',
+      `Send the body as JSON with "Content-Type: application/json" (got "${mediaType || 'none'}").`,
+    );
+  }
+
+  const tooLarge = () =>
+    new HttpError(413, 'payload_too_large', `The request body is larger than ${maxBytes} bytes.`);
+  const declared = Number(request.headers.get('content-length'));
+  if (declared > maxBytes) throw tooLarge();
+  if (!request.body) throw new HttpError(400, 'invalid_json', 'The request body is empty: send a JSON object.');
+
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text.trim()) throw new HttpError(400, 'invalid_json', 'The request body is empty: send a JSON object.');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new HttpError(400, 'invalid_json', `The request body is not valid JSON: ${(error as Error).message}`);
+  }
+}
