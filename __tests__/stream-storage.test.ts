@@ -1,9 +1,8 @@
-import { createClient } from 'redis';
 import { createResumableStreamContext } from 'resumable-stream/generic';
 import type { ResumableStreamContext } from 'resumable-stream/generic';
 import { loadConfig } from '@/lib/config';
 import { createRedisPubSub, getResumableStreamContext } from '@/lib/storage/pubsub';
-import { closeRedisClients, type RedisClient } from '@/lib/storage/redis';
+import { closeRedisClients, createRedisConnection, type RedisClient } from '@/lib/storage/redis';
 import { startRedisServer, type RedisServer } from './support/redis-server';
 
 jest.setTimeout(20_000);
@@ -30,9 +29,13 @@ async function readChunks(reader: ReadableStreamDefaultReader<string>, count: nu
 }
 
 async function readAll(stream: ReadableStream<string>): Promise<string> {
+  const reader = stream.getReader();
   let text = '';
-  for await (const chunk of stream) text += chunk;
-  return text;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return text;
+    text += value;
+  }
 }
 
 async function eventually<T>(probe: () => Promise<T>, expected: T): Promise<void> {
@@ -122,7 +125,7 @@ describe('Redis stream storage (real redis-server)', () => {
     const context = getResumableStreamContext(loadConfig({ REDIS_URL: server.url }));
     await expectResumable(context, context);
     // The state really is in Redis, not in this process.
-    const probe = createClient({ url: server.url });
+    const probe = createRedisConnection(server.url);
     extraClients.push(probe);
     await probe.connect();
     expect(await probe.keys('chat-stream:rs:sentinel:*')).not.toHaveLength(0);
@@ -130,8 +133,8 @@ describe('Redis stream storage (real redis-server)', () => {
 
   test('a stream produced by one instance can be resumed by another sharing the same Redis', async () => {
     const instance = async () => {
-      const commands = createClient({ url: server.url });
-      const subscriber = createClient({ url: server.url });
+      const commands = createRedisConnection(server.url);
+      const subscriber = createRedisConnection(server.url, 'subscriber');
       extraClients.push(commands, subscriber);
       await Promise.all([commands.connect(), subscriber.connect()]);
       const pubsub = createRedisPubSub(async () => commands, async () => subscriber);

@@ -13,8 +13,7 @@ import { getConfig, type AppConfig } from '@/lib/config';
  * in-process stores on a single server.
  */
 
-export type RedisClient = ReturnType<typeof createClient>;
-type Role = 'commands' | 'subscriber';
+export type Role = 'commands' | 'subscriber';
 
 /** How long a caller waits for a (re)connecting server before treating Redis as down. */
 const CONNECT_WAIT_MS = 1_000;
@@ -24,6 +23,8 @@ const MAX_RECONNECT_DELAY_MS = 5_000;
 interface Entry {
   client: RedisClient;
   connected: Promise<unknown>;
+  /** Set once a caller waited in vain: later callers fail at once instead of each waiting. */
+  unreachable?: boolean;
 }
 
 const entries = new Map<string, Entry>();
@@ -51,8 +52,13 @@ function redactMessage(message: string, url: string): string {
   return safe;
 }
 
-function open(role: Role, url: string): Entry {
-  let client: RedisClient;
+/**
+ * A client for `url` that logs its connection errors (without the password) and fails fast
+ * while disconnected. Not connected yet: call `connect()`. Exported so tests and tools can open
+ * extra, independent connections ("another instance") configured the same way.
+ */
+export function createRedisConnection(url: string, role: Role = 'commands') {
+  let client;
   try {
     client = createClient({
       url,
@@ -73,19 +79,30 @@ function open(role: Role, url: string): Entry {
     const reason = error instanceof Error ? error.message : String(error);
     console.error(`[redis] ${role} connection to ${redactRedisUrl(url)} failed: ${redactMessage(reason, url)}`);
   });
-  const connected = client.connect();
+  return client;
+}
+
+export type RedisClient = ReturnType<typeof createRedisConnection>;
+
+function open(role: Role, url: string): Entry {
+  const client = createRedisConnection(url, role);
+  const entry: Entry = { client, connected: client.connect() };
+  client.on('ready', () => {
+    entry.unreachable = false;
+  });
   // The failure is already logged by the 'error' handler; callers see it through `waitFor`.
-  connected.catch(() => undefined);
-  return { client, connected };
+  entry.connected.catch(() => undefined);
+  return entry;
 }
 
 async function waitFor(entry: Entry, url: string): Promise<void> {
+  if (entry.unreachable) throw new Error(`Redis at ${redactRedisUrl(url)} is not reachable (reconnecting)`);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`Redis at ${redactRedisUrl(url)} did not connect within ${CONNECT_WAIT_MS} ms`)),
-      CONNECT_WAIT_MS,
-    );
+    timer = setTimeout(() => {
+      entry.unreachable = true;
+      reject(new Error(`Redis at ${redactRedisUrl(url)} did not connect within ${CONNECT_WAIT_MS} ms`));
+    }, CONNECT_WAIT_MS);
   });
   try {
     await Promise.race([entry.connected, timeout]);
