@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { getConfig, type AppConfig } from '@/lib/config';
+import { bearerToken } from '@/lib/http/access';
 
 /**
  * Who a request counts against for rate limiting.
@@ -38,11 +39,6 @@ function normaliseAddress(raw: string): string | undefined {
   if (address.length === 0 || address.length > MAX_IP_LENGTH) return undefined;
   // Only characters an IPv4/IPv6 address can contain; anything else is not an address.
   return /^[0-9a-f:.]+$/.test(address) && /[.:]/.test(address) ? address : undefined;
-}
-
-export function bearerToken(request: Request): string | undefined {
-  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(request.headers.get('authorization') ?? '');
-  return match?.[1];
 }
 
 export function clientIdentity(request: Request, config: AppConfig = getConfig()): string {
