@@ -150,6 +150,7 @@ describe.each(apis)('%s API driven by @ai-sdk/azure', (api) => {
     const apiError = error as APICallError;
     expect(apiError.statusCode).toBe(429);
     expect(apiError.responseHeaders?.['retry-after']).toBe('7');
+    expect(apiError.responseHeaders?.['retry-after-ms']).toBe('7000');
     expect(apiError.message).toContain('Please retry after 7 seconds');
     expect(JSON.parse(apiError.responseBody ?? '{}')).toMatchObject({ error: { code: '429' } });
     expect(emu.counters.requests).toBe(1);

@@ -52,14 +52,21 @@ export interface RecordedRequest {
 }
 
 export interface AzureEmulator {
+  /** `http://127.0.0.1:PORT/openai/v1`: use as `createAzure({ baseURL })` / AZURE_BASE_URL. */
   url: string;
   port: number;
   apiKey: string;
+  /** Live object, updated as requests arrive, finish or are aborted. */
   counters: EmulatorCounters;
+  /** Every API request received, in order; api-key and Authorization values are redacted. */
   requests: RecordedRequest[];
+  /** Applies to requests that arrive from now on; also restarts the `failTimes` count. */
   setScenario(scenario: EmulatorScenario): void;
+  /** Back to the scenario given at start, zero counters (except inFlight, which stays true), clear requests. */
   reset(): void;
+  /** Resolves once the predicate holds for the counters; rejects after timeoutMs (default 5000). */
   waitFor(predicate: (c: EmulatorCounters) => boolean, timeoutMs?: number): Promise<void>;
+  /** Stops listening and cuts every open connection, so nothing keeps the process alive. */
   close(): Promise<void>;
 }
 
@@ -195,7 +202,6 @@ function hexId(bytes: number): string {
 }
 
 interface Reply {
-  api: Exclude<Api, 'unknown'>;
   body: Json;
   tokens: string[];
   /** Set when a content filter cuts the reply short after `tokens`. */
@@ -464,7 +470,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 function sendAzureError(res: ServerResponse, status: number, api: Api, retryAfterSeconds?: number): void {
   const headers: Record<string, string> = {};
   if (retryAfterSeconds !== undefined) {
-    headers['retry-after'] = String(retryAfterSeconds);
+    // Retry-After only takes whole seconds; Azure adds retry-after-ms for the exact wait, which the AI SDK prefers.
+    headers['retry-after'] = String(Math.ceil(retryAfterSeconds));
     headers['retry-after-ms'] = String(Math.round(retryAfterSeconds * 1000));
   }
   sendJson(res, status, { error: { code: ERROR_CODES[status] ?? String(status), message: errorMessage(status, api, retryAfterSeconds) } }, headers);
@@ -571,13 +578,13 @@ export function startAzureEmulator(options: { port?: number; apiKey?: string; sc
     schedule(ctx, active.firstTokenDelayMs ?? 0, start);
   };
 
-  const buildReply = (api: Exclude<Api, 'unknown'>, body: Json, active: EmulatorScenario): Reply => {
+  const buildReply = (body: Json, active: EmulatorScenario): Reply => {
     const words = active.words ?? DEFAULT_WORDS;
     let tokens = typeof words === 'number' ? numberedTokens(words) : [...words];
     const filterAfter = active.contentFilterAfterTokens;
     const filtered = filterAfter !== undefined && filterAfter < tokens.length;
     if (filtered) tokens = tokens.slice(0, filterAfter);
-    return { api, body, tokens, filtered };
+    return { body, tokens, filtered };
   };
 
   const answer = (ctx: ReplyContext, api: Exclude<Api, 'unknown'>, body: Json, active: EmulatorScenario): void => {
@@ -592,11 +599,11 @@ export function startAzureEmulator(options: { port?: number; apiKey?: string; sc
       return;
     }
     if (body.stream === true) {
-      const frames = active.replay ? replayFrames(active.replay) : api === 'chat' ? chatFrames(buildReply(api, body, active)) : responsesFrames(buildReply(api, body, active));
+      const frames = active.replay ? replayFrames(active.replay) : api === 'chat' ? chatFrames(buildReply(body, active)) : responsesFrames(buildReply(body, active));
       stream(ctx, frames, active);
       return;
     }
-    const reply = buildReply(api, body, active);
+    const reply = buildReply(body, active);
     const generationMs = (active.firstTokenDelayMs ?? 0) + (active.tokensPerSecond ? (reply.tokens.length * 1000) / active.tokensPerSecond : 0);
     schedule(ctx, generationMs, () => {
       if (active.dropAfterTokens !== undefined) {
