@@ -3,23 +3,61 @@ import { getConfig } from '@/lib/config';
 import { createSessionCookie, hasValidSession } from '@/lib/http/access';
 
 /**
- * Hands the session cookie to browsers loading a page, so the site's own chat UI may call
- * `/api/chat` when `CHAT_API_KEYS` locks the API (see lib/http/access.ts). Runs before every
- * page request, so it returns at once when there is nothing to do: API keys not configured,
- * not an HTML page load, or the browser already holds a valid session.
+ * Runs before every page request (not the API, not static files; see `config.matcher`):
+ *
+ * 1. Content-Security-Policy with a fresh nonce. Next's App Router inlines its bootstrap and
+ *    RSC payload as <script> tags; Next reads the nonce from the request's CSP header and puts
+ *    it on all of its scripts, so no inline script without it can run, not even one smuggled
+ *    into rendered markdown. This needs the page to render per request (app/page.tsx awaits
+ *    `connection()`); a statically prerendered page would carry no nonce and not hydrate.
+ * 2. The session cookie for browsers loading a page, so the site's own chat UI may call
+ *    `/api/chat` when `CHAT_API_KEYS` locks the API (see lib/http/access.ts).
+ *
+ * The other security headers are static and live in next.config.ts.
  */
+
+/**
+ * - scripts: only those Next tagged with this request's nonce, and what they load
+ *   ('strict-dynamic' covers Next's lazily loaded chunks). Dev only: React's debugging uses eval.
+ * - styles: inline allowed, because the markdown renderer (Shiki) colours code with style
+ *   attributes; CSS cannot run script.
+ * - images and fonts only from this site: a prompt-injected reply cannot leak the conversation
+ *   through an off-site <img> URL.
+ * - connect-src 'self': the page only talks to its own API.
+ */
+function contentSecurityPolicy(nonce: string): string {
+  const dev = process.env.NODE_ENV === 'development';
+  return [
+    "default-src 'self'",
+    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${dev ? " 'unsafe-eval'" : ''}`,
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
 export async function proxy(request: NextRequest) {
+  const nonce = btoa(crypto.randomUUID());
+  const policy = contentSecurityPolicy(nonce);
+  const requestHeaders = new Headers(request.headers);
+  requestHeaders.set('Content-Security-Policy', policy);
+  const response = NextResponse.next({ request: { headers: requestHeaders } });
+  response.headers.set('Content-Security-Policy', policy);
+
   const config = getConfig();
   if (
-    config.chatApiKeys.length === 0 ||
-    request.method !== 'GET' ||
-    !request.headers.get('accept')?.includes('text/html') ||
-    (await hasValidSession(request, config))
+    config.chatApiKeys.length > 0 &&
+    request.method === 'GET' &&
+    request.headers.get('accept')?.includes('text/html') &&
+    !(await hasValidSession(request, config))
   ) {
-    return NextResponse.next();
+    response.headers.append('Set-Cookie', await createSessionCookie(config, { requestUrl: request.url }));
   }
-  const response = NextResponse.next();
-  response.headers.append('Set-Cookie', await createSessionCookie(config, { requestUrl: request.url }));
   return response;
 }
 
@@ -28,7 +66,7 @@ export const config = {
     {
       // Pages only: not the API, not Next's assets, not files with an extension (public/).
       source: '/((?!api(?:/|$)|_next/|.*\\.[^/]*$).*)',
-      // Link prefetches are not navigations; the real navigation will get the cookie.
+      // Link prefetches are not navigations; the real navigation gets its own nonce and cookie.
       missing: [
         { type: 'header', key: 'next-router-prefetch' },
         { type: 'header', key: 'purpose', value: 'prefetch' },

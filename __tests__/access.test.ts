@@ -173,6 +173,21 @@ describe('proxy.ts issues the cookie to page loads', () => {
     await expect(authorize(chatRequest({ cookie: cookiePair(setCookie!) }))).resolves.toEqual({ via: 'session' });
   });
 
+  test('every page load gets a strict CSP with a fresh nonce, also passed on to Next for its scripts', async () => {
+    const nonceOf = (policy: string | null) => /'nonce-([^']+)'/.exec(policy ?? '')?.[1];
+    const first = await proxy(pageLoad());
+    const second = await proxy(pageLoad());
+    const policy = first.headers.get('content-security-policy');
+    expect(policy).toMatch(/script-src 'self' 'nonce-[^']+' 'strict-dynamic'/);
+    expect(policy).not.toMatch(/script-src[^;]*'unsafe-inline'/);
+    expect(policy).toMatch(/frame-ancestors 'none'/);
+    expect(policy).toMatch(/object-src 'none'/);
+    expect(nonceOf(policy)).toBeTruthy();
+    expect(nonceOf(policy)).not.toBe(nonceOf(second.headers.get('content-security-policy')));
+    // Next renders with the request's CSP header, which is how it learns the nonce.
+    expect(first.headers.get('x-middleware-request-content-security-policy')).toBe(policy);
+  });
+
   test('a visitor with a valid session is not sent a new cookie', async () => {
     const cookie = cookiePair(await createSessionCookie(locked));
     expect((await proxy(pageLoad({ cookie }))).headers.get('set-cookie')).toBeNull();
