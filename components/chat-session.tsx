@@ -1,0 +1,142 @@
+'use client';
+
+import { useChat } from '@ai-sdk/react';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { chatMessageMetadataSchema, type ChatMessage } from '@/lib/chat/metadata';
+import type { ChatConnection } from '@/lib/client/chat-connection';
+import { describeChatError } from '@/lib/client/chat-error';
+import { Composer } from './composer';
+import { EmptyChat } from './empty-chat';
+import { MessageList } from './message-list';
+import { ReplyError } from './reply-error';
+
+/**
+ * How often a streaming reply is re-rendered (ms). Tokens arrive every ~25 ms; rendering at
+ * most every 40 ms halves markdown work on long replies while still looking continuous.
+ */
+export const REPLY_RENDER_THROTTLE_MS = 40;
+
+const RESUME_FAILED =
+  'The reply was interrupted (the page was reloaded or the connection dropped) and could not be resumed.';
+
+export interface ChatSessionProps {
+  conversationId: string;
+  initialMessages: ChatMessage[];
+  /** The stored reply was still arriving when the page went away: try to pick it up again. */
+  resume: boolean;
+  connection: ChatConnection;
+  /** Called whenever the messages change, to persist them; `replyInProgress` while a reply arrives. */
+  onMessagesChange: (messages: ChatMessage[], replyInProgress: boolean) => void;
+}
+
+/** One conversation: its messages, the reply being streamed, the composer and the reply controls. */
+export function ChatSession({ conversationId, initialMessages, resume, connection, onMessagesChange }: ChatSessionProps) {
+  const resumingRef = useRef(false);
+  const [resumeFailed, setResumeFailed] = useState(false);
+
+  const { messages, status, error, sendMessage, regenerate, stop, resumeStream } = useChat<ChatMessage>({
+    id: conversationId,
+    messages: initialMessages,
+    transport: connection.transport,
+    messageMetadataSchema: chatMessageMetadataSchema,
+    throttle: REPLY_RENDER_THROTTLE_MS,
+    onError: () => {
+      if (resumingRef.current) setResumeFailed(true);
+    },
+  });
+
+  const busy = status === 'submitted' || status === 'streaming';
+  const lastMessage = messages.at(-1);
+  const streaming = status === 'streaming' && lastMessage?.role === 'assistant';
+  const waiting = busy && !streaming;
+
+  // Resumed by hand rather than with useChat's `resume`, which would ask on every chat switch and
+  // cannot tell a failed resume apart from a failed reply.
+  useEffect(() => {
+    if (!resume) return;
+    resumingRef.current = true;
+    void resumeStream().finally(() => {
+      resumingRef.current = false;
+    });
+  }, [resume, resumeStream]);
+
+  const lastSaved = useRef({ messages: initialMessages, replyInProgress: resume });
+  useEffect(() => {
+    if (messages.length === 0) return;
+    if (lastSaved.current.messages === messages && lastSaved.current.replyInProgress === busy) return;
+    lastSaved.current = { messages, replyInProgress: busy };
+    onMessagesChange(messages, busy);
+  }, [messages, busy, onMessagesChange]);
+
+  const stopReply = useCallback(() => {
+    void connection.stopGeneration(conversationId);
+    void stop();
+  }, [connection, conversationId, stop]);
+
+  useEffect(() => {
+    if (!busy) return;
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') stopReply();
+    };
+    document.addEventListener('keydown', onKeyDown);
+    return () => document.removeEventListener('keydown', onKeyDown);
+  }, [busy, stopReply]);
+
+  const send = useCallback(
+    (text: string) => {
+      setResumeFailed(false);
+      void sendMessage({ text });
+    },
+    [sendMessage],
+  );
+  const retry = useCallback(() => {
+    setResumeFailed(false);
+    void regenerate();
+  }, [regenerate]);
+  const editLast = useCallback(
+    (text: string) => {
+      const lastUser = messages.findLast((message) => message.role === 'user');
+      if (!lastUser) return;
+      setResumeFailed(false);
+      void sendMessage({ text, messageId: lastUser.id });
+    },
+    [messages, sendMessage],
+  );
+
+  // Announced politely and only on changes of state, never per token.
+  const [hasReplied, setHasReplied] = useState(false);
+  if (busy && !hasReplied) setHasReplied(true);
+  const errorText = error && (resumeFailed ? RESUME_FAILED : describeChatError(error));
+  const announcement =
+    status === 'submitted'
+      ? 'Sending…'
+      : status === 'streaming'
+        ? 'The assistant is replying…'
+        : errorText
+          ? `The reply failed: ${errorText}`
+          : hasReplied
+            ? 'Reply finished.'
+            : '';
+
+  return (
+    <div className="chat-session">
+      {messages.length === 0 && !busy ? (
+        <EmptyChat onPick={send} />
+      ) : (
+        <MessageList
+          messages={messages}
+          streaming={streaming}
+          waiting={waiting}
+          onRegenerate={busy ? undefined : retry}
+          onEditLast={busy ? undefined : editLast}
+        >
+          {errorText && <ReplyError message={errorText} onRetry={retry} />}
+        </MessageList>
+      )}
+      <p className="visually-hidden" role="status" aria-live="polite">
+        {announcement}
+      </p>
+      <Composer busy={busy} onSend={send} onStop={stopReply} />
+    </div>
+  );
+}

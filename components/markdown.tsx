@@ -1,0 +1,30 @@
+'use client';
+
+import { memo } from 'react';
+import { Streamdown } from 'streamdown';
+import { code } from '@streamdown/code';
+
+// Module constants: Streamdown memoises on prop identity, so these must not be rebuilt per render.
+const plugins = { code };
+const controls = { code: { copy: true, download: false }, table: false, mermaid: false } as const;
+const linkSafety = { enabled: false };
+
+/**
+ * Markdown of a reply. Streamdown closes unfinished fences, lists and tables while text is still
+ * arriving and re-renders only the last block, so a long reply stays cheap to update.
+ */
+export const Markdown = memo(function Markdown({ text, streaming }: { text: string; streaming: boolean }) {
+  return (
+    <Streamdown
+      className="markdown"
+      plugins={plugins}
+      controls={controls}
+      linkSafety={linkSafety}
+      isAnimating={streaming}
+      caret="block"
+      lineNumbers={false}
+    >
+      {text}
+    </Streamdown>
+  );
+});
