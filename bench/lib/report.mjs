@@ -1,0 +1,170 @@
+// Turns a benchmark run into bench/results/latest.md (tables, ratios to the Express relay,
+// target checks) and latest.svg (a bar chart of server CPU per reply), without any network.
+
+const REF = 'relay';
+
+const n = (v, digits = 0) => (v === null || v === undefined || Number.isNaN(v) ? '—' : v.toFixed(digits));
+const ratio = (v, ref) => (v === null || v === undefined || !ref ? '—' : `${(v / ref).toFixed(2)}×`);
+
+function refOf(results, workload) {
+  return results.servers.find((s) => s.key === REF)?.workloads?.[workload];
+}
+
+/** The issue's targets, checked against this run. */
+export function checkTargets(results) {
+  const project = results.servers.find((s) => s.key === 'project');
+  const checks = [];
+  const add = (name, value, limit, unit, met, note = '') => checks.push({ name, value, limit, unit, met, note });
+  const p = project?.workloads ?? {};
+  const paced = refOf(results, 'paced');
+  const burst = refOf(results, 'burst');
+  if (p.paced && paced) {
+    const cpu = p.paced.cpuMsPerReply / paced.cpuMsPerReply;
+    add('Paced: server CPU per reply vs relay', cpu, 2, '×', cpu <= 2);
+    const ttft = p.paced.ttftP99 / paced.ttftP99;
+    add('Paced: first-token p99 vs relay', ttft, 1.5, '×', ttft <= 1.5);
+  }
+  if (p.burst && burst) {
+    const cpu = p.burst.cpuMsPerReply / burst.cpuMsPerReply;
+    add('Burst: server CPU per reply vs relay', cpu, 3, '×', cpu <= 3);
+  }
+  if (p.scale1000) {
+    const s = p.scale1000;
+    add('Scale: failures at 1,000 concurrent', s.failures, 0, '', s.failures === 0 && s.intact === s.requests, `${s.intact}/${s.requests} complete and intact`);
+  }
+  const b = results.browser;
+  if (b?.pages?.project && b?.pages?.plain) {
+    const pr = b.pages.project;
+    const pl = b.pages.plain;
+    add('Browser: longest main-thread task', pr.longestTaskMs, 50, 'ms', pr.longestTaskMs <= 50 && pr.longestTaskMs < pl.longestTaskMs, `plain useChat: ${n(pl.longestTaskMs)} ms`);
+    add('Browser: scripting share of stream', pr.scriptingPct, 25, '%', pr.scriptingPct <= 25 && pr.scriptingPct < pl.scriptingPct, `plain useChat: ${n(pl.scriptingPct, 1)} %`);
+  }
+  return checks;
+}
+
+export function renderMarkdown(results, workloads, { chart = 'latest.svg' } = {}) {
+  const lines = [];
+  const when = results.startedAt?.replace('T', ' ').slice(0, 16);
+  lines.push('# Streaming benchmark — latest run', '');
+  lines.push(
+    `Run ${when} UTC on ${results.machine.cpus} × ${results.machine.model}, Node ${results.machine.node}, in ${n(results.durationS)} s (\`npm run bench\`). ` +
+      'Every server ran alone, one after another, against the same loopback Azure emulator (Chat Completions API, its own process); ' +
+      'the load generator is a separate process. CPU is the server process tree’s own user+system time from `/proc` during the workload, ' +
+      'divided by the replies. Ratios are to the Express relay **in this same run** (the machine is shared, so absolute numbers drift between runs).',
+    '',
+  );
+
+  const checks = checkTargets(results);
+  if (checks.length > 0) {
+    lines.push('## Targets', '', '| Target | This project | Limit | Met |', '|---|---:|---:|:---:|');
+    for (const c of checks) {
+      const value = c.unit === '×' ? `${n(c.value, 2)}×` : c.unit === '%' ? `${n(c.value, 1)} %` : c.unit === 'ms' ? `${n(c.value)} ms` : `${n(c.value)}`;
+      const limit = c.unit === '×' ? `≤ ${c.limit}×` : c.unit === '' ? `${c.limit}` : `≤ ${c.limit} ${c.unit}`;
+      lines.push(`| ${c.name}${c.note ? ` (${c.note})` : ''} | ${value} | ${limit} | ${c.met ? '✅' : '❌'} |`);
+    }
+    lines.push('');
+  }
+
+  for (const key of ['paced', 'burst']) {
+    if (!results.servers.some((s) => s.workloads[key])) continue;
+    const ref = refOf(results, key);
+    lines.push(`## ${workloads[key].label}`, '');
+    lines.push('| Server | CPU ms/reply | vs relay | TTFT p50 | TTFT p99 | vs relay | Total p50 | Total p99 | Peak RSS MiB | Failures | Intact |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const s of results.servers) {
+      const r = s.workloads[key];
+      if (!r) {
+        if (s.error) lines.push(`| ${s.label} | error: ${s.error.split('\n')[0].slice(0, 80)} |||||||||| `);
+        continue;
+      }
+      lines.push(
+        `| ${s.label} | ${n(r.cpuMsPerReply, 1)} | ${ratio(r.cpuMsPerReply, ref?.cpuMsPerReply)} | ${n(r.ttftP50)} ms | ${n(r.ttftP99)} ms | ${ratio(r.ttftP99, ref?.ttftP99)} | ${n(r.totalP50)} ms | ${n(r.totalP99)} ms | ${n(r.peakRssMb)} (${ratio(r.peakRssMb, ref?.peakRssMb)}) | ${r.failures} | ${r.intact}/${r.requests} |`,
+      );
+    }
+    lines.push('');
+  }
+
+  if (results.servers.some((s) => s.workloads.scale500 || s.workloads.scale1000)) {
+    lines.push('## Scale: 500 and 1,000 concurrent paced replies (100 tokens @ 50 tok/s)', '');
+    lines.push('| Server | 500: failures | intact | TTFT p50 / p99 | CPU ms/reply | 1,000: failures | intact | TTFT p50 / p99 | vs relay p99 | CPU ms/reply | Peak RSS MiB |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    const ref = refOf(results, 'scale1000');
+    for (const s of results.servers) {
+      const a = s.workloads.scale500;
+      const b = s.workloads.scale1000;
+      if (!a && !b) continue;
+      lines.push(
+        `| ${s.label} | ${a?.failures ?? '—'} | ${a ? `${a.intact}/${a.requests}` : '—'} | ${n(a?.ttftP50)} / ${n(a?.ttftP99)} ms | ${n(a?.cpuMsPerReply, 1)} | ${b?.failures ?? '—'} | ${b ? `${b.intact}/${b.requests}` : '—'} | ${n(b?.ttftP50)} / ${n(b?.ttftP99)} ms | ${ratio(b?.ttftP99, ref?.ttftP99)} | ${n(b?.cpuMsPerReply, 1)} | ${n(b?.peakRssMb)} |`,
+      );
+    }
+    lines.push('');
+  }
+
+  const b = results.browser;
+  if (b?.pages) {
+    lines.push(`## Browser: ${b.tokens}-token Markdown reply with code blocks at ${b.tokensPerSecond} tok/s (Chromium ${b.chromium ?? ''})`, '');
+    lines.push('| Page | Longest main-thread task | Scripting (share of stream) | Frames dropped | Stream on screen | Long tasks ≥ 50 ms |');
+    lines.push('|---|---:|---:|---:|---:|---:|');
+    for (const [key, label] of [
+      ['project', 'This project’s chat page'],
+      ['plain', 'Plain `useChat` page (parts text, no throttle)'],
+    ]) {
+      const p = b.pages[key];
+      if (!p) continue;
+      if (p.error) {
+        lines.push(`| ${label} | error: ${p.error.split('\n')[0].slice(0, 100)} | | | | |`);
+        continue;
+      }
+      lines.push(
+        `| ${label} | ${n(p.longestTaskMs)} ms | ${n(p.scriptingMs)} ms (${n(p.scriptingPct, 1)} %) | ${p.droppedFrames} of ${p.expectedFrames} | ${n(p.durationMs / 1000, 1)} s | ${p.longTasks} |`,
+      );
+    }
+    lines.push('');
+  } else if (b?.error) {
+    lines.push('## Browser', '', `Not measured: ${b.error.split('\n')[0]}`, '');
+  }
+
+  lines.push(`![Server CPU per reply](${chart})`, '');
+  return `${lines.join('\n')}\n`;
+}
+
+const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** A self-contained SVG: server CPU ms per reply, paced and burst, one bar pair per server. */
+export function renderChart(results) {
+  const rows = results.servers.filter((s) => s.workloads.paced || s.workloads.burst);
+  const series = [
+    { key: 'paced', label: 'paced (200 × 100 tok @ 50/s)', color: '#2563eb' },
+    { key: 'burst', label: 'burst (50 × 200 tok at once)', color: '#f59e0b' },
+  ];
+  const max = Math.max(1, ...rows.flatMap((s) => series.map((x) => s.workloads[x.key]?.cpuMsPerReply ?? 0)));
+  const labelW = 230;
+  const barW = 440;
+  const barH = 14;
+  const rowH = series.length * (barH + 3) + 12;
+  const top = 58;
+  const height = top + rows.length * rowH + 20;
+  const width = labelW + barW + 90;
+  const out = [];
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`);
+  out.push(`<rect width="100%" height="100%" fill="#fff"/>`);
+  out.push(`<text x="12" y="22" font-size="15" font-weight="600">Server CPU per reply (ms, lower is better)</text>`);
+  series.forEach((x, i) => {
+    out.push(`<rect x="${12 + i * 250}" y="34" width="12" height="12" fill="${x.color}"/><text x="${30 + i * 250}" y="44">${esc(x.label)}</text>`);
+  });
+  rows.forEach((s, r) => {
+    const y0 = top + r * rowH;
+    out.push(`<text x="${labelW - 8}" y="${y0 + rowH / 2}" text-anchor="end" font-weight="${s.key === 'project' ? 700 : 400}">${esc(s.label)}</text>`);
+    series.forEach((x, i) => {
+      const v = s.workloads[x.key]?.cpuMsPerReply;
+      if (v === undefined) return;
+      const y = y0 + i * (barH + 3);
+      const w = Math.max(1, (v / max) * barW);
+      out.push(`<rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${x.color}" rx="2"/>`);
+      out.push(`<text x="${labelW + w + 5}" y="${y + barH - 3}">${v.toFixed(1)}</text>`);
+    });
+  });
+  out.push(`<line x1="${labelW}" y1="${top - 4}" x2="${labelW}" y2="${height - 16}" stroke="#999"/>`);
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
+}

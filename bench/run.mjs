@@ -1,0 +1,290 @@
+#!/usr/bin/env node
+// `npm run bench`: the one-run streaming benchmark (issue 5).
+//
+// Builds and starts, on loopback only, the project's Azure emulator, the project
+// (`next start`) and the baselines, then drives each server in turn with the same workloads
+// from a separate load-generator process, reading the server's own CPU counters from /proc:
+//   paced     200 concurrent replies of 100 tokens at 50 tokens/s
+//   burst      50 concurrent replies of 200 tokens sent at once
+//   scale500  500 concurrent paced replies      scale1000  1,000 concurrent paced replies
+// then the browser benchmark (bench/browser.mjs). Writes bench/results/latest.{md,json,svg}.
+//
+// Options: --skip-build (reuse .next-bench and bench/.work builds), --no-browser,
+//          --servers=a,b (subset, by key), --workloads=paced,burst, --sweep (coalescing windows)
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runBrowserBench } from './lib/browser.mjs';
+import { firstJsonLine, freePort, rssSampler, startProcess, stopProcess, treeCpuMs, waitForPort } from './lib/proc.mjs';
+import { renderChart, renderMarkdown } from './lib/report.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const WORK = path.join(ROOT, 'bench/.work');
+const RESULTS = path.join(ROOT, 'bench/results');
+const NEXT_BIN = path.join(ROOT, 'node_modules/next/dist/bin/next');
+const TSX_CLI = path.join(ROOT, 'node_modules/tsx/dist/cli.mjs');
+const EMULATOR_CLI = path.join(ROOT, '__tests__/support/azure-emulator-cli.ts');
+const BASELINE_SRC = path.join(ROOT, 'bench/baselines/ai-sdk-app');
+// Same depth as the source, so the app's tsconfig `@/*` path points at the repo root in both.
+const BASELINE_APP = path.join(WORK, 'baselines/ai-sdk-app');
+const API_KEY = 'test-key';
+const DEPLOYMENT = 'gpt-bench';
+
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(`--${name}`);
+const option = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+
+// 1,000 concurrent replies need ~2,000 descriptors in the server (client + upstream sockets)
+// and as many in the emulator and the load generator: raise the soft limit to the hard one
+// and re-run under it (Node cannot call setrlimit itself).
+if (!process.env.BENCH_FD_RAISED) {
+  const result = spawnSync(
+    'sh',
+    ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null || ulimit -n 65536 2>/dev/null; exec "$@"', 'sh', process.execPath, ...process.execArgv, fileURLToPath(import.meta.url), ...argv],
+    { stdio: 'inherit', env: { ...process.env, BENCH_FD_RAISED: '1' } },
+  );
+  process.exit(result.status ?? 1);
+}
+
+const log = (...parts) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...parts);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const started = Date.now();
+const children = new Set();
+
+async function cleanup() {
+  await Promise.all([...children].map((c) => stopProcess(c)));
+}
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    cleanup().finally(() => process.exit(130));
+  });
+}
+
+function run(command, args, { cwd = ROOT, env = process.env, label }) {
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    child.on('exit', (code) => {
+      if (code === 0) {
+        log(`${label}: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        resolve(out);
+      } else reject(new Error(`${label} failed (${code}):\n${out.slice(-4000)}`));
+    });
+  });
+}
+
+const baseEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production' };
+
+async function build() {
+  const projectBuilt = existsSync(path.join(ROOT, '.next-bench/BUILD_ID'));
+  const baselineBuilt = existsSync(path.join(BASELINE_APP, '.next/BUILD_ID'));
+  if (flag('skip-build') && projectBuilt && baselineBuilt) {
+    log('builds: reusing .next-bench and bench/.work/baselines (--skip-build)');
+    return;
+  }
+  rmSync(BASELINE_APP, { recursive: true, force: true });
+  mkdirSync(path.dirname(BASELINE_APP), { recursive: true });
+  cpSync(BASELINE_SRC, BASELINE_APP, { recursive: true });
+  // One build at a time: the machine has two shared cores.
+  try {
+    await run(process.execPath, [NEXT_BIN, 'build'], { env: { ...baseEnv, NEXT_DIST_DIR: '.next-bench' }, label: 'build project (.next-bench)' });
+  } catch (error) {
+    // The baselines still run; the project's rows then report the failure.
+    log(`✗ ${String(error.message).slice(0, 3000)}`);
+  }
+  await run(process.execPath, [NEXT_BIN, 'build', BASELINE_APP], { env: { ...baseEnv, NEXT_DIST_DIR: '' }, label: 'build AI SDK getting-started app' });
+}
+
+async function startEmulator() {
+  const useProject = existsSync(EMULATOR_CLI);
+  const child = useProject
+    ? startProcess(process.execPath, [TSX_CLI, EMULATOR_CLI, '--port', '0', '--api-key', API_KEY], { cwd: ROOT, env: baseEnv, name: 'emulator' })
+    : startProcess(process.execPath, [path.join(ROOT, 'bench/lib/stub-upstream.mjs'), '--port', '0', '--api-key', API_KEY], { cwd: ROOT, env: baseEnv, name: 'stub upstream' });
+  children.add(child);
+  const { url, port } = await firstJsonLine(child);
+  log(`${useProject ? 'project emulator' : 'stub upstream (project emulator missing)'} on ${url}`);
+  return { child, url, port, control: `http://127.0.0.1:${port}/__emulator` };
+}
+
+async function setScenario(emulator, scenario) {
+  await fetch(`${emulator.control}/reset`, { method: 'POST' });
+  const res = await fetch(`${emulator.control}/scenario`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(scenario) });
+  if (!res.ok) throw new Error(`emulator scenario: ${res.status} ${await res.text()}`);
+}
+
+function serverEnv(emulator, port, extra = {}) {
+  return {
+    ...baseEnv,
+    PORT: String(port),
+    AZURE_BASE_URL: emulator.url,
+    AZURE_API_KEY: API_KEY,
+    AZURE_DEPLOYMENTS: DEPLOYMENT,
+    AZURE_API: 'chat',
+    RATE_LIMIT_PER_MINUTE: '0',
+    ...extra,
+  };
+}
+
+/** The servers under test, in run order. `relay` is the reference every ratio is taken against. */
+export function serverDefinitions(sweepWindows = []) {
+  const node = (file) => ({ command: process.execPath, args: (port) => [path.join(ROOT, 'bench/servers', file)], portFromStdout: true });
+  const nextStart = (dir, extraEnv = {}) => ({
+    command: process.execPath,
+    args: (port) => [NEXT_BIN, 'start', ...(dir ? [dir] : []), '-p', String(port), '-H', '127.0.0.1'],
+    extraEnv,
+  });
+  return [
+    { key: 'pipe', label: 'Bare Node pipe', ...node('bare-pipe.mjs'), format: 'azure', path: '/api/chat' },
+    { key: 'relay', label: 'Express relay (tutorial)', ...node('express-relay.mjs'), format: 'relay', path: '/api/chat' },
+    { key: 'next-pipe', label: 'Next.js route, byte pipe', ...nextStart(BASELINE_APP), format: 'azure', path: '/api/pipe' },
+    { key: 'ai-sdk', label: 'AI SDK getting-started route', ...nextStart(BASELINE_APP), format: 'ui', path: '/api/chat' },
+    ...sweepWindows.map((ms) => ({
+      key: `ai-sdk-coalesce-${ms}`,
+      label: `getting-started + coalesce ${ms} ms`,
+      ...nextStart(BASELINE_APP, { BENCH_COALESCE_MS: String(ms) }),
+      format: 'ui',
+      path: '/api/chat-coalesced',
+    })),
+    { key: 'project', label: 'This project (next start)', ...nextStart(undefined, { NEXT_DIST_DIR: '.next-bench' }), format: 'ui', path: '/api/chat' },
+  ];
+}
+
+export const WORKLOADS = {
+  paced: { label: 'Paced: 200 × 100 tokens @ 50 tok/s', concurrency: 200, words: 100, tokensPerSecond: 50, rampMs: 200 },
+  burst: { label: 'Burst: 50 × 200 tokens at once', concurrency: 50, words: 200, burst: true, rampMs: 0 },
+  scale500: { label: 'Scale: 500 paced', concurrency: 500, words: 100, tokensPerSecond: 50, rampMs: 500 },
+  scale1000: { label: 'Scale: 1,000 paced', concurrency: 1000, words: 100, tokensPerSecond: 50, rampMs: 1000 },
+};
+
+function runLoad(opts) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bench/lib/load.mjs'), JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (err += c));
+    child.on('exit', (code) => {
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop()));
+      } catch {
+        reject(new Error(`load generator exited ${code}: ${err.slice(-2000)}`));
+      }
+    });
+  });
+}
+
+async function runWorkload(server, emulator, workload) {
+  await setScenario(emulator, { words: workload.words, tokensPerSecond: workload.tokensPerSecond, burst: workload.burst ?? false });
+  await sleep(300);
+  const cpu0 = treeCpuMs(server.child.pid);
+  const rss = rssSampler(server.child.pid);
+  const load = await runLoad({
+    url: `http://127.0.0.1:${server.port}${server.def.path}`,
+    concurrency: workload.concurrency,
+    format: server.def.format,
+    words: workload.words,
+    rampMs: workload.rampMs,
+    timeoutMs: 120_000,
+  });
+  // Let the server finish closing sockets and settle its stream teardown before reading.
+  await sleep(300);
+  const cpuMs = treeCpuMs(server.child.pid) - cpu0;
+  const peakRssMb = rss.stop();
+  return { ...load, cpuMs, cpuMsPerReply: cpuMs / workload.concurrency, peakRssMb };
+}
+
+async function startServer(def, emulator) {
+  const port = await freePort();
+  const child = startProcess(def.command, def.args(port), { cwd: ROOT, env: serverEnv(emulator, port, def.extraEnv), name: def.label });
+  children.add(child);
+  if (def.portFromStdout) await firstJsonLine(child, 30_000);
+  await waitForPort(port, 60_000, child);
+  return { def, child, port };
+}
+
+async function warmUp(server, emulator) {
+  // JIT, route compilation and connection pools: a few fast replies, not measured.
+  await setScenario(emulator, { words: 20, burst: false });
+  for (let i = 0; i < 3; i++) {
+    const r = await runLoad({ url: `http://127.0.0.1:${server.port}${server.def.path}`, concurrency: 20, format: server.def.format, words: 20, rampMs: 0, timeoutMs: 30_000 });
+    if (r.intact !== r.requests) throw new Error(`${server.def.label}: warm-up replies broken: ${JSON.stringify(r)}`);
+  }
+}
+
+async function main() {
+  mkdirSync(RESULTS, { recursive: true });
+  mkdirSync(WORK, { recursive: true });
+  log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+  await build();
+  const emulator = await startEmulator();
+
+  const sweep = flag('sweep') ? [16, 33, 50] : [];
+  const only = option('servers')?.split(',');
+  const defs = serverDefinitions(sweep).filter((d) => !only || only.includes(d.key));
+  const workloadKeys = option('workloads')?.split(',') ?? Object.keys(WORKLOADS);
+  const results = { startedAt: new Date(started).toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, servers: [], browser: undefined };
+
+  for (const def of defs) {
+    log(`▶ ${def.label}`);
+    const server = await startServer(def, emulator);
+    const row = { key: def.key, label: def.label, workloads: {} };
+    try {
+      await warmUp(server, emulator);
+      for (const key of workloadKeys) {
+        const w = WORKLOADS[key];
+        const r = await runWorkload(server, emulator, w);
+        row.workloads[key] = r;
+        log(
+          `  ${key.padEnd(9)} cpu ${r.cpuMsPerReply.toFixed(1)} ms/reply · ttft p50 ${fmt(r.ttftP50)} p99 ${fmt(r.ttftP99)} · total p50 ${fmt(r.totalP50)} p99 ${fmt(r.totalP99)} · rss ${r.peakRssMb.toFixed(0)} MiB · fail ${r.failures} · intact ${r.intact}/${r.requests}${Object.keys(r.errors).length ? ` ${JSON.stringify(r.errors)}` : ''}`,
+        );
+      }
+    } catch (error) {
+      row.error = String(error?.message ?? error);
+      log(`  ✗ ${row.error}\n${server.child.outputTail().slice(-2000)}`);
+    } finally {
+      await stopProcess(server.child);
+      children.delete(server.child);
+    }
+    results.servers.push(row);
+  }
+
+  if (!flag('no-browser')) {
+    log('▶ browser benchmark');
+    try {
+      results.browser = await runBrowserBench({ emulator, setScenario, startServer, defs: serverDefinitions(), stopProcess, children, log });
+    } catch (error) {
+      results.browser = { error: String(error?.stack ?? error) };
+      log(`  ✗ browser: ${results.browser.error}`);
+    }
+  }
+
+  await stopProcess(emulator.child);
+  children.delete(emulator.child);
+  results.durationS = (Date.now() - started) / 1000;
+  const suffix = option('out') ? `-${option('out')}` : '';
+  const name = suffix ? `run${suffix}` : 'latest';
+  writeFileSync(path.join(RESULTS, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  const md = renderMarkdown(results, WORKLOADS, { chart: `${name}.svg` });
+  writeFileSync(path.join(RESULTS, `${name}.md`), md);
+  writeFileSync(path.join(RESULTS, `${name}.svg`), renderChart(results, WORKLOADS));
+  console.log(`\n${md}`);
+  log(`wrote bench/results/${name}.{md,json,svg} in ${results.durationS.toFixed(0)} s`);
+}
+
+function fmt(ms) {
+  return ms === null || ms === undefined ? '—' : `${ms.toFixed(0)}ms`;
+}
+
+main().then(
+  () => cleanup(),
+  async (error) => {
+    console.error(error);
+    await cleanup();
+    process.exit(1);
+  },
+);
