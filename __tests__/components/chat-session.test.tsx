@@ -1,0 +1,280 @@
+/** @jest-environment jsdom */
+import './support/web-platform';
+import './support/esm-only-packages';
+import '@testing-library/jest-dom';
+import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import type { ChatMessage } from '@/lib/chat/metadata';
+import { ChatConnection } from '@/lib/client/chat-connection';
+import { ChatSession } from '@/components/chat-session';
+import { createFakeChatServer, type ScriptedReply } from './support/fake-chat-server';
+
+jest.setTimeout(20_000);
+
+function renderSession({
+  replies,
+  initialMessages = [],
+  resume = false,
+  resumeStatus,
+}: {
+  replies: ScriptedReply[];
+  initialMessages?: ChatMessage[];
+  resume?: boolean;
+  resumeStatus?: number;
+}) {
+  const server = createFakeChatServer(replies, { resumeStatus });
+  const connection = new ChatConnection({ settings: { model: 'gpt-test', temperature: 0.3 }, fetch: server.fetch });
+  const saved: Array<{ messages: ChatMessage[]; replyInProgress: boolean }> = [];
+  render(
+    <ChatSession
+      conversationId="chat-1"
+      initialMessages={initialMessages}
+      resume={resume}
+      connection={connection}
+      onMessagesChange={(messages, replyInProgress) => saved.push({ messages, replyInProgress })}
+    />,
+  );
+  return { server, saved };
+}
+
+const composer = () => screen.getByRole('textbox', { name: 'Message' });
+const lastReply = () => screen.getAllByRole('article', { name: 'Assistant reply' }).at(-1)!;
+/** Waits until the last reply shows `text` and the chat is ready again (Send is back). */
+const replyFinished = (text: string) =>
+  waitFor(
+    () => {
+      expect(lastReply()).toHaveTextContent(text);
+      expect(screen.getByRole('button', { name: 'Send message' })).toBeInTheDocument();
+    },
+    { timeout: 10_000 },
+  );
+
+function send(text: string) {
+  fireEvent.change(composer(), { target: { value: text } });
+  fireEvent.keyDown(composer(), { key: 'Enter' });
+}
+
+const userMessage = (id: string, text: string): ChatMessage => ({ id, role: 'user', parts: [{ type: 'text', text }] });
+const assistantMessage = (id: string, text: string, metadata?: ChatMessage['metadata']): ChatMessage => ({
+  id,
+  role: 'assistant',
+  parts: [{ type: 'text', text }],
+  metadata,
+});
+
+test('a reply appears progressively, then renders as markdown with a highlighted, copyable code block', async () => {
+  const deltas = ['Here ', 'is ', 'a ', 'list:\n\n', '- one\n', '- two\n\n', '```ts\n', 'const x = 1;\n', '```\n', 'Done.'];
+  const { server } = renderSession({ replies: [{ deltas, intervalMs: 60, usage: { inputTokens: 12, outputTokens: 30, totalTokens: 42 } }] });
+
+  send('Hi there');
+  expect(composer()).toHaveValue('');
+  expect(await screen.findByRole('article', { name: 'Your message' })).toHaveTextContent('Hi there');
+  expect(await screen.findByRole('button', { name: 'Stop reply' })).toBeInTheDocument();
+
+  // Sample the reply's visible length while it streams.
+  const lengths: number[] = [];
+  while (screen.queryByRole('button', { name: 'Stop reply' })) {
+    const text = screen.queryAllByRole('article', { name: 'Assistant reply' }).at(-1)?.textContent ?? '';
+    if (text.length > (lengths.at(-1) ?? 0)) lengths.push(text.length);
+    await act(() => new Promise((resolve) => setTimeout(resolve, 25)));
+  }
+  expect(lengths.length).toBeGreaterThanOrEqual(3);
+
+  await replyFinished('Done.');
+  const reply = lastReply();
+  expect(within(reply).getAllByRole('listitem').map((item) => item.textContent)).toEqual(['one', 'two']);
+  const codeBlock = reply.querySelector('[data-streamdown="code-block"]');
+  expect(codeBlock).toHaveTextContent('const x = 1;');
+  expect(within(reply).getByRole('button', { name: /copy code/i })).toBeInTheDocument();
+  // Shiki colours tokens once its grammar has loaded.
+  await waitFor(() => expect(codeBlock!.querySelector('span[style*="--sdm-c"]')).toHaveTextContent('const'), { timeout: 10_000 });
+  expect(reply).toHaveTextContent('42 tokens');
+  expect(reply).toHaveTextContent('gpt-test');
+  expect(screen.getByRole('status')).toHaveTextContent('Reply finished.');
+
+  // The body the server receives: the chat id, the messages and the chosen settings only.
+  const [request] = server.chatRequests();
+  expect(request.body).toEqual({
+    id: 'chat-1',
+    model: 'gpt-test',
+    temperature: 0.3,
+    messages: [expect.objectContaining({ role: 'user', parts: [{ type: 'text', text: 'Hi there' }] })],
+  });
+});
+
+test('Shift+Enter does not send; an empty message cannot be sent', () => {
+  const { server } = renderSession({ replies: [] });
+  fireEvent.change(composer(), { target: { value: 'first line' } });
+  fireEvent.keyDown(composer(), { key: 'Enter', shiftKey: true });
+  expect(composer()).toHaveValue('first line');
+  fireEvent.change(composer(), { target: { value: '   ' } });
+  fireEvent.keyDown(composer(), { key: 'Enter' });
+  expect(screen.getByRole('button', { name: 'Send message' })).toBeDisabled();
+  expect(server.requests).toHaveLength(0);
+});
+
+test('Esc stops the reply, keeps the partial text, and tells the server to stop', async () => {
+  const { server } = renderSession({ replies: [{ deltas: ['Partial ', 'answer'], holdOpen: true }] });
+  send('Tell me a long story');
+  await waitFor(() => expect(lastReply()).toHaveTextContent('Partial answer'));
+  // While streaming there is no Regenerate and no Edit.
+  expect(screen.queryByRole('button', { name: 'Regenerate reply' })).not.toBeInTheDocument();
+  expect(screen.queryByRole('button', { name: 'Edit message' })).not.toBeInTheDocument();
+
+  fireEvent.keyDown(document, { key: 'Escape' });
+  await replyFinished('Partial answer');
+  expect(lastReply()).toHaveTextContent('Partial answer');
+  expect(lastReply()).toHaveTextContent('Stopped before the end');
+  expect(server.stopRequests()).toEqual([expect.objectContaining({ method: 'POST', url: '/api/chat/chat-1/stop' })]);
+  await waitFor(() => expect(server.abortedReplies()).toBe(1));
+  expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+});
+
+test('the Stop button stops the reply too', async () => {
+  const { server } = renderSession({ replies: [{ deltas: ['Some text'], holdOpen: true }] });
+  send('Go');
+  await waitFor(() => expect(lastReply()).toHaveTextContent('Some text'));
+  fireEvent.click(screen.getByRole('button', { name: 'Stop reply' }));
+  await replyFinished('Some text');
+  expect(server.stopRequests()).toHaveLength(1);
+  expect(lastReply()).toHaveTextContent('Some text');
+});
+
+test('a refused request shows the server message, and Retry sends it again', async () => {
+  const { server } = renderSession({
+    replies: [
+      { status: 503, code: 'upstream_unavailable', message: 'Azure OpenAI is unavailable right now. Try again in a moment.' },
+      { deltas: ['Back ', 'online.'] },
+    ],
+  });
+  send('Hello?');
+  const alert = await screen.findByRole('alert');
+  expect(alert).toHaveTextContent('Azure OpenAI is unavailable right now. Try again in a moment.');
+  expect(alert).not.toHaveTextContent('{');
+  expect(screen.getByRole('status')).toHaveTextContent('The reply failed');
+
+  fireEvent.click(within(alert).getByRole('button', { name: 'Retry' }));
+  await replyFinished('Back online.');
+  expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+  // The retry resends the same conversation: still one user message.
+  expect(server.chatRequests()[1].body?.messages.map((message) => message.role)).toEqual(['user']);
+});
+
+test('an error during the stream keeps the partial reply and shows the error text', async () => {
+  renderSession({ replies: [{ deltas: ['Half of ', 'an answer'], errorText: 'The connection to Azure OpenAI was lost.' }] });
+  send('Explain');
+  const alert = await screen.findByRole('alert');
+  expect(alert).toHaveTextContent('The connection to Azure OpenAI was lost.');
+  expect(lastReply()).toHaveTextContent('Half of an answer');
+  expect(within(alert).getByRole('button', { name: 'Retry' })).toBeEnabled();
+});
+
+test('a content-filter stop is labelled as such', async () => {
+  renderSession({ replies: [{ deltas: ['I cannot'], finishReason: 'content-filter' }] });
+  send('Something questionable');
+  await replyFinished('I cannot');
+  expect(lastReply()).toHaveTextContent('Stopped by the content filter');
+});
+
+test('Regenerate replaces the last reply with a new one', async () => {
+  const { server } = renderSession({ replies: [{ deltas: ['First answer'] }, { deltas: ['Second answer'] }] });
+  send('Question');
+  await replyFinished('First answer');
+
+  fireEvent.click(screen.getByRole('button', { name: 'Regenerate reply' }));
+  await replyFinished('Second answer');
+  expect(screen.getAllByRole('article', { name: 'Assistant reply' })).toHaveLength(1);
+  expect(server.chatRequests()[1].body?.messages.map((message) => message.role)).toEqual(['user']);
+});
+
+test('Edit changes the last user message and resends from there', async () => {
+  const { server } = renderSession({ replies: [{ deltas: ['About cats'] }, { deltas: ['About dogs'] }] });
+  send('Tell me about cats');
+  await replyFinished('About cats');
+
+  fireEvent.click(screen.getByRole('button', { name: 'Edit message' }));
+  const editor = screen.getByRole('textbox', { name: 'Edited message' });
+  expect(editor).toHaveValue('Tell me about cats');
+  fireEvent.change(editor, { target: { value: 'Tell me about dogs' } });
+  fireEvent.keyDown(editor, { key: 'Enter' });
+
+  await replyFinished('About dogs');
+  expect(screen.getAllByRole('article', { name: 'Your message' })).toHaveLength(1);
+  expect(screen.getByRole('article', { name: 'Your message' })).toHaveTextContent('Tell me about dogs');
+  const resent = server.chatRequests()[1].body!.messages;
+  expect(resent).toHaveLength(1);
+  expect(resent[0].parts).toEqual([{ type: 'text', text: 'Tell me about dogs' }]);
+});
+
+test('Copy puts the reply text on the clipboard', async () => {
+  const writeText = jest.fn().mockResolvedValue(undefined);
+  Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+  renderSession({ replies: [{ deltas: ['Copy ', 'me'] }] });
+  send('Say copy me');
+  await replyFinished('Copy me');
+  fireEvent.click(within(lastReply()).getByRole('button', { name: 'Copy reply' }));
+  await waitFor(() => expect(writeText).toHaveBeenCalledWith('Copy me'));
+  expect(await within(lastReply()).findByRole('button', { name: 'Copied' })).toBeInTheDocument();
+});
+
+test('every change is handed over for saving, marked in progress while the reply streams', async () => {
+  const { saved } = renderSession({ replies: [{ deltas: ['Saved ', 'reply'], intervalMs: 40 }] });
+  send('Save this');
+  await replyFinished('Saved reply');
+  expect(saved.some((entry) => entry.replyInProgress && entry.messages.at(-1)?.role === 'assistant')).toBe(true);
+  const last = saved.at(-1)!;
+  expect(last.replyInProgress).toBe(false);
+  expect(last.messages.map((message) => message.role)).toEqual(['user', 'assistant']);
+  expect(last.messages[1].parts).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'text', text: 'Saved reply' })]));
+});
+
+test('a reply interrupted by a reload that cannot be resumed keeps its text and offers Retry', async () => {
+  const { server } = renderSession({
+    replies: [{ deltas: ['A complete answer'] }],
+    initialMessages: [userMessage('u1', 'Question'), assistantMessage('a1', 'An incomp')],
+    resume: true,
+    resumeStatus: 404,
+  });
+  const alert = await screen.findByRole('alert');
+  expect(alert).toHaveTextContent('interrupted');
+  expect(lastReply()).toHaveTextContent('An incomp');
+  expect(server.requests[0]).toEqual(expect.objectContaining({ method: 'GET', url: '/api/chat/chat-1/stream' }));
+
+  fireEvent.click(within(alert).getByRole('button', { name: 'Retry' }));
+  await waitFor(() => expect(lastReply()).toHaveTextContent('A complete answer'));
+  expect(screen.getAllByRole('article', { name: 'Assistant reply' })).toHaveLength(1);
+});
+
+test('a reply with nothing left to resume stays as it was, marked as not finished', async () => {
+  const { server } = renderSession({
+    replies: [],
+    initialMessages: [userMessage('u1', 'Question'), assistantMessage('a1', 'Half a reply')],
+    resume: true,
+  });
+  await waitFor(() => expect(server.requests).toHaveLength(1));
+  expect(lastReply()).toHaveTextContent('Half a reply');
+  expect(lastReply()).toHaveTextContent('Stopped before the end');
+  expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+});
+
+test('a stored chat opens with its messages, and without asking the server for anything', () => {
+  const { server } = renderSession({
+    replies: [],
+    initialMessages: [
+      userMessage('u1', 'Old question'),
+      assistantMessage('a1', 'Old **answer**', { finishReason: 'length', usage: { totalTokens: 7 } }),
+    ],
+  });
+  expect(screen.getByRole('article', { name: 'Your message' })).toHaveTextContent('Old question');
+  expect(lastReply()).toHaveTextContent('Old answer');
+  expect(lastReply()).toHaveTextContent('Cut off at the length limit');
+  expect(lastReply()).toHaveTextContent('7 tokens');
+  expect(server.requests).toHaveLength(0);
+});
+
+test('a new chat offers suggestions that send right away', async () => {
+  const { server } = renderSession({ replies: [{ deltas: ['Sure.'] }] });
+  const suggestions = within(screen.getByRole('list', { name: 'Suggestions' })).getAllByRole('button');
+  fireEvent.click(suggestions[0]);
+  await replyFinished('Sure.');
+  expect(server.chatRequests()).toHaveLength(1);
+});

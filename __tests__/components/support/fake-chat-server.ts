@@ -1,0 +1,98 @@
+import { createUIMessageStream, createUIMessageStreamResponse, type FinishReason } from 'ai';
+import type { ChatMessage, ChatMessageMetadata } from '@/lib/chat/metadata';
+
+/**
+ * A stand-in for `/api/chat` that answers with a real AI SDK UI message stream (built with
+ * `createUIMessageStream`), served through the `fetch` the chat's transport is given. Each
+ * request takes the next scripted reply.
+ */
+
+export type ScriptedReply =
+  | {
+      /** Text deltas, sent one every `intervalMs`. */
+      deltas: string[];
+      intervalMs?: number;
+      finishReason?: FinishReason;
+      usage?: ChatMessageMetadata['usage'];
+      /** Sent as an `error` chunk after the deltas, instead of finishing. */
+      errorText?: string;
+      /** After the deltas, keep the stream open until the client goes away. */
+      holdOpen?: boolean;
+    }
+  | { status: number; code: string; message: string };
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  body?: { id: string; messages: ChatMessage[]; model?: string; temperature?: number };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function createFakeChatServer(
+  replies: ScriptedReply[],
+  { resumeStatus = 204 }: { resumeStatus?: number } = {},
+) {
+  const requests: RecordedRequest[] = [];
+  let aborted = 0;
+
+  const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const url = String(input);
+    const method = init?.method ?? 'GET';
+    const body = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined;
+    requests.push({ method, url, body });
+
+    if (method === 'POST' && url.endsWith('/stop')) return Response.json({ stopped: true });
+    if (method === 'GET') {
+      return resumeStatus === 204
+        ? new Response(null, { status: 204 })
+        : Response.json({ error: { code: 'not_found', message: 'Not found' } }, { status: resumeStatus });
+    }
+
+    const reply = replies.shift();
+    if (!reply) throw new Error(`No scripted reply left for request ${requests.length}`);
+    if ('status' in reply) {
+      return Response.json({ error: { code: reply.code, message: reply.message } }, { status: reply.status });
+    }
+
+    const signal = init?.signal ?? undefined;
+    const stream = createUIMessageStream<ChatMessage>({
+      execute: async ({ writer }) => {
+        writer.write({ type: 'start', messageMetadata: { model: body?.model } });
+        writer.write({ type: 'text-start', id: 'text' });
+        for (const delta of reply.deltas) {
+          await sleep(reply.intervalMs ?? 5);
+          if (signal?.aborted) break;
+          writer.write({ type: 'text-delta', id: 'text', delta });
+        }
+        if (reply.holdOpen && !signal?.aborted) {
+          await new Promise((resolve) => signal?.addEventListener('abort', resolve, { once: true }));
+        }
+        if (signal?.aborted) {
+          aborted += 1;
+          return;
+        }
+        if (reply.errorText) {
+          writer.write({ type: 'error', errorText: reply.errorText });
+          return;
+        }
+        writer.write({ type: 'text-end', id: 'text' });
+        writer.write({
+          type: 'finish',
+          finishReason: reply.finishReason ?? 'stop',
+          messageMetadata: { finishReason: reply.finishReason ?? 'stop', usage: reply.usage },
+        });
+      },
+    });
+    return createUIMessageStreamResponse({ stream });
+  };
+
+  return {
+    fetch,
+    requests,
+    /** Chat requests (POST /api/chat), in order. */
+    chatRequests: () => requests.filter((request) => request.method === 'POST' && !request.url.endsWith('/stop')),
+    stopRequests: () => requests.filter((request) => request.url.endsWith('/stop')),
+    abortedReplies: () => aborted,
+  };
+}
