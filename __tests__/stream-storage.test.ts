@@ -1,7 +1,7 @@
 import { createResumableStreamContext } from 'resumable-stream/generic';
 import type { ResumableStreamContext } from 'resumable-stream/generic';
 import { loadConfig } from '@/lib/config';
-import { createRedisPubSub, getResumableStreamContext } from '@/lib/storage/pubsub';
+import { createMemoryPubSub, createRedisPubSub, getResumableStreamContext } from '@/lib/storage/pubsub';
 import { closeRedisClients, createRedisConnection, type RedisClient } from '@/lib/storage/redis';
 import { startRedisServer, type RedisServer } from './support/redis-server';
 
@@ -100,6 +100,20 @@ describe('in-process stream storage (no REDIS_URL)', () => {
     answer.end();
     expect(await readAll(resumed!)).toBe('one two');
     expect(await readChunks(reader, 2)).toBe('two');
+  });
+
+  test('finished streams are forgotten after their expiry, like Redis EX', async () => {
+    let now = 0;
+    const { publisher } = createMemoryPubSub(() => now);
+    await publisher.set('sentinel', '1', { EX: 60 });
+    expect(await publisher.incr('sentinel')).toBe(2);
+    now = 59_999;
+    expect(await publisher.get('sentinel')).toBe('2'); // INCR kept the expiry
+    now = 60_000;
+    expect(await publisher.get('sentinel')).toBeNull();
+    // A DONE marker is not a counter: the same error text Redis gives, which the library expects.
+    await publisher.set('done', 'DONE');
+    await expect(publisher.incr('done')).rejects.toThrow('ERR value is not an integer or out of range');
   });
 
   test('the same context is reused, so every request sees the same streams', () => {

@@ -30,7 +30,7 @@ interface Entry {
 const entries = new Map<string, Entry>();
 
 /** `redis://user:***@host:port/db`: enough to tell connections apart in logs, no secret. */
-export function redactRedisUrl(url: string): string {
+function redactRedisUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
