@@ -10,14 +10,17 @@
 // then the browser benchmark (bench/browser.mjs). Writes bench/results/latest.{md,json,svg}.
 //
 // Options: --skip-build (reuse .next-bench and bench/.work builds), --no-browser,
-//          --servers=a,b (subset, by key), --workloads=paced,burst, --sweep (coalescing windows)
+//          --servers=a,b (subset, by key), --workloads=paced,burst, --sweep (coalescing windows),
+//          --profile (run the servers under `node --cpu-prof`; writes bench/results/profile.md
+//          instead of latest.*), --out=name (write run-name.* instead of latest.*)
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runBrowserBench } from './lib/browser.mjs';
 import { firstJsonLine, freePort, rssSampler, startProcess, stopProcess, treeCpuMs, waitForPort } from './lib/proc.mjs';
+import { profileMarkdown, summariseProfiles } from './lib/cpuprofile.mjs';
 import { renderChart, renderMarkdown } from './lib/report.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -28,7 +31,7 @@ const TSX_CLI = path.join(ROOT, 'node_modules/tsx/dist/cli.mjs');
 const EMULATOR_CLI = path.join(ROOT, '__tests__/support/azure-emulator-cli.ts');
 const BASELINE_SRC = path.join(ROOT, 'bench/baselines/ai-sdk-app');
 // Same depth as the source, so the app's tsconfig `@/*` path points at the repo root in both.
-const BASELINE_APP = path.join(WORK, 'baselines/ai-sdk-app');
+const BASELINE_APP = path.join(WORK, 'ai-sdk-app');
 const API_KEY = 'test-key';
 const DEPLOYMENT = 'gpt-bench';
 
@@ -132,7 +135,7 @@ function serverEnv(emulator, port, extra = {}) {
 
 /** The servers under test, in run order. `relay` is the reference every ratio is taken against. */
 export function serverDefinitions(sweepWindows = []) {
-  const node = (file) => ({ command: process.execPath, args: (port) => [path.join(ROOT, 'bench/servers', file)], portFromStdout: true });
+  const node = (file) => ({ command: process.execPath, args: () => [path.join(ROOT, 'bench/servers', file)], portFromStdout: true });
   const nextStart = (dir, extraEnv = {}) => ({
     command: process.execPath,
     args: (port) => [NEXT_BIN, 'start', ...(dir ? [dir] : []), '-p', String(port), '-H', '127.0.0.1'],
@@ -143,6 +146,12 @@ export function serverDefinitions(sweepWindows = []) {
     { key: 'relay', label: 'Express relay (tutorial)', ...node('express-relay.mjs'), format: 'relay', path: '/api/chat' },
     { key: 'next-pipe', label: 'Next.js route, byte pipe', ...nextStart(BASELINE_APP), format: 'azure', path: '/api/pipe' },
     { key: 'ai-sdk', label: 'AI SDK getting-started route', ...nextStart(BASELINE_APP), format: 'ui', path: '/api/chat' },
+    ...(flag('experiments')
+      ? [0, 33].flatMap((ms) => [
+          { key: `lean-${ms}`, label: `provider doStream, 1 layer, coalesce ${ms} ms`, ...nextStart(BASELINE_APP, { BENCH_COALESCE_MS: String(ms) }), format: 'ui', path: '/api/lean' },
+          { key: `relay-ui-${ms}`, label: `hand SSE relay (UI protocol), coalesce ${ms} ms`, ...nextStart(BASELINE_APP, { BENCH_COALESCE_MS: String(ms) }), format: 'ui', path: '/api/relay-ui' },
+        ])
+      : []),
     ...sweepWindows.map((ms) => ({
       key: `ai-sdk-coalesce-${ms}`,
       label: `getting-started + coalesce ${ms} ms`,
@@ -198,9 +207,20 @@ async function runWorkload(server, emulator, workload) {
   return { ...load, cpuMs, cpuMsPerReply: cpuMs / workload.concurrency, peakRssMb };
 }
 
+const PROFILE_DIR = path.join(WORK, 'prof');
+
 async function startServer(def, emulator) {
   const port = await freePort();
-  const child = startProcess(def.command, def.args(port), { cwd: ROOT, env: serverEnv(emulator, port, def.extraEnv), name: def.label });
+  const extra = { ...def.extraEnv };
+  const profileArgs = [];
+  if (flag('profile')) {
+    const dir = path.join(PROFILE_DIR, def.key);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    // Node 20 refuses --cpu-prof in NODE_OPTIONS: it goes on the command line of the server.
+    profileArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
+  }
+  const child = startProcess(def.command, [...profileArgs, ...def.args(port)], { cwd: ROOT, env: serverEnv(emulator, port, extra), name: def.label });
   children.add(child);
   if (def.portFromStdout) await firstJsonLine(child, 30_000);
   await waitForPort(port, 60_000, child);
@@ -229,6 +249,7 @@ async function main() {
   const workloadKeys = option('workloads')?.split(',') ?? Object.keys(WORKLOADS);
   const results = { startedAt: new Date(started).toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, servers: [], browser: undefined };
 
+  const profiles = [];
   for (const def of defs) {
     log(`▶ ${def.label}`);
     const server = await startServer(def, emulator);
@@ -251,6 +272,23 @@ async function main() {
       children.delete(server.child);
     }
     results.servers.push(row);
+    if (flag('profile')) {
+      const dir = path.join(PROFILE_DIR, def.key);
+      const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(dir, f));
+      const replies = Object.values(row.workloads).reduce((sum, r) => sum + r.requests, 0);
+      const cpuMs = Object.values(row.workloads).reduce((sum, r) => sum + r.cpuMs, 0);
+      if (files.length > 0) {
+        profiles.push(profileMarkdown(`${def.label} — ${workloadKeys.join(' + ')} (${(cpuMs / replies).toFixed(1)} ms CPU/reply under the profiler)`, summariseProfiles(files), { replies }));
+      } else profiles.push(`### ${def.label}\n\nNo profile written (${dir}).\n`);
+    }
+  }
+  if (flag('profile')) {
+    const md = `# CPU profiles (\`npm run bench -- --profile\`)\n\nRun ${new Date(started).toISOString().slice(0, 16).replace('T', ' ')} UTC. Self time per area and function from \`node --cpu-prof\` over the warm-up and the workloads; idle excluded. The profiler adds overhead, so compare shares, not absolute ms, with the main table.\n\n${profiles.join('\n')}`;
+    writeFileSync(path.join(RESULTS, 'profile.md'), md);
+    console.log(md);
+    await stopProcess(emulator.child);
+    children.delete(emulator.child);
+    return;
   }
 
   if (!flag('no-browser')) {
