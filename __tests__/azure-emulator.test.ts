@@ -391,6 +391,8 @@ describe('lifecycle', () => {
         while (!(await reader.read()).done);
       })(),
     ).rejects.toThrow();
+    await own.waitFor((c) => c.inFlight === 0, 500);
+    expect(own.counters).toMatchObject({ requests: 1, completed: 0, aborts: 0 });
   });
 
   test('the CLI prints its address and answers the control endpoints', async () => {

@@ -483,6 +483,7 @@ export function startAzureEmulator(options: { port?: number; apiKey?: string; sc
   const counters: EmulatorCounters = { requests: 0, completed: 0, aborts: 0, inFlight: 0 };
   const requests: RecordedRequest[] = [];
   const waiters = new Set<() => void>();
+  let shuttingDown = false;
 
   const notify = (): void => {
     for (const check of [...waiters]) check();
@@ -519,7 +520,7 @@ export function startAzureEmulator(options: { port?: number; apiKey?: string; sc
       ctx.timers.clear();
       counters.inFlight--;
       if (res.writableFinished) counters.completed++;
-      else if (!ctx.dropped) counters.aborts++;
+      else if (!ctx.dropped && !shuttingDown) counters.aborts++;
       notify();
     });
     return ctx;
@@ -707,6 +708,7 @@ export function startAzureEmulator(options: { port?: number; apiKey?: string; sc
       });
     },
     close() {
+      shuttingDown = true;
       return new Promise((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
