@@ -396,7 +396,8 @@ describe('lifecycle', () => {
   });
 
   test('the CLI prints its address and answers the control endpoints', async () => {
-    const child = spawn('npx', ['tsx', path.join(__dirname, 'support', 'azure-emulator-cli.ts'), '--port', '0', '--api-key', 'cli-key'], {
+    const cli = path.join(__dirname, 'support', 'azure-emulator-cli.ts');
+    const child = spawn('npx', ['tsx', cli, '--port', '0', '--api-key', 'cli-key', '--scenario', '{"words":2}'], {
       cwd: path.join(__dirname, '..'),
       detached: true,
       stdio: ['ignore', 'pipe', 'ignore'],
@@ -407,20 +408,25 @@ describe('lifecycle', () => {
       const { url, port } = JSON.parse(line) as { url: string; port: number };
       expect(url).toBe(`http://127.0.0.1:${port}/openai/v1`);
       control = `http://127.0.0.1:${port}/__emulator`;
+      const reply = async (): Promise<string> => {
+        const response = await fetch(`${url}/chat/completions`, {
+          method: 'POST',
+          headers: { 'api-key': 'cli-key', 'content-type': 'application/json' },
+          body: JSON.stringify({ model: DEPLOYMENT, messages: [{ role: 'user', content: 'hi' }] }),
+        });
+        return ((await response.json()) as { choices: Array<{ message: { content: string } }> }).choices[0].message.content;
+      };
 
+      expect(await reply()).toBe(numberedWords(2));
       const set = await fetch(`${control}/scenario`, { method: 'POST', body: JSON.stringify({ words: 3 }) });
       expect(set.status).toBe(200);
-      const completion = await fetch(`${url}/chat/completions`, {
-        method: 'POST',
-        headers: { 'api-key': 'cli-key', 'content-type': 'application/json' },
-        body: JSON.stringify({ model: DEPLOYMENT, messages: [{ role: 'user', content: 'hi' }] }),
-      });
-      expect(((await completion.json()) as { choices: Array<{ message: { content: string } }> }).choices[0].message.content).toBe(numberedWords(3));
+      expect(await reply()).toBe(numberedWords(3));
+      expect(await (await fetch(`${control}/counters`)).json()).toMatchObject({ requests: 2, aborts: 0 });
+      expect(await (await fetch(`${control}/requests`)).json()).toMatchObject([{ api: 'chat', body: { model: DEPLOYMENT } }, { api: 'chat' }]);
 
-      expect(await (await fetch(`${control}/counters`)).json()).toMatchObject({ requests: 1, aborts: 0 });
-      expect(await (await fetch(`${control}/requests`)).json()).toMatchObject([{ api: 'chat', body: { model: DEPLOYMENT } }]);
       await fetch(`${control}/reset`, { method: 'POST' });
       expect(await (await fetch(`${control}/counters`)).json()).toEqual({ requests: 0, completed: 0, aborts: 0, inFlight: 0 });
+      expect(await reply()).toBe(numberedWords(2));
     } finally {
       // npx and tsx each spawn a child; signalling the whole group stops the emulator itself.
       process.kill(-child.pid!, 'SIGTERM');
