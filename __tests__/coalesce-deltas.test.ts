@@ -1,6 +1,6 @@
 import type { UIMessageChunk } from 'ai';
 import fc from 'fast-check';
-import { coalesceDeltas } from '@/lib/chat/coalesce-deltas';
+import { coalesceDeltas, coalesceSseDeltas, coalescingFetch } from '@/lib/chat/coalesce-deltas';
 
 type Step = { gap: number; chunk: UIMessageChunk };
 
@@ -162,5 +162,170 @@ describe('coalesceDeltas', () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// coalesceSseDeltas / coalescingFetch: the same merge on the upstream Azure SSE bytes.
+
+const chatEvent = (choice: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+  `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [choice], ...extra })}\n\n`;
+const chatDelta = (content: string) =>
+  chatEvent({ content_filter_results: {}, delta: { content }, finish_reason: null, index: 0, logprobs: null });
+const chatReply = (tokens: string[]) => [
+  `data: ${JSON.stringify({ choices: [], id: '', prompt_filter_results: [] })}\n\n`,
+  chatEvent({ delta: { content: '', refusal: null, role: 'assistant' }, finish_reason: null, index: 0, logprobs: null }),
+  ...tokens.map(chatDelta),
+  chatEvent({ delta: {}, finish_reason: 'stop', index: 0, logprobs: null }),
+  `data: ${JSON.stringify({ id: 'chatcmpl-1', choices: [], usage: { completion_tokens: tokens.length } })}\n\n`,
+  'data: [DONE]\n\n',
+];
+const responsesDelta = (item: string, delta: string, seq: number) =>
+  `event: response.output_text.delta\ndata: ${JSON.stringify({ type: 'response.output_text.delta', item_id: item, output_index: 0, content_index: 0, delta, sequence_number: seq })}\n\n`;
+
+/** Parses SSE text into events; `text` is what the AI SDK would read as text from each. */
+function parseSse(sse: string) {
+  return sse
+    .split('\n\n')
+    .filter(Boolean)
+    .map((block) => {
+      const name = /^event: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1] ?? '';
+      let text: string | undefined;
+      try {
+        const json = JSON.parse(data);
+        text = name ? (json.type === 'response.output_text.delta' ? json.delta : undefined) : json.choices?.[0]?.delta?.content;
+      } catch {
+        text = undefined;
+      }
+      return { block: `${block}\n\n`, text: text || undefined };
+    });
+}
+
+/** Writes byte pieces (after `gap` ms each) through coalesceSseDeltas; returns the output text. */
+async function runSse(pieces: { gap: number; bytes: string }[], windowMs: number) {
+  const stream = coalesceSseDeltas({ windowMs });
+  const decoder = new TextDecoder();
+  let out = '';
+  const reading = (async () => {
+    const reader = stream.readable.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      out += decoder.decode(value, { stream: true });
+    }
+  })();
+  const writer = stream.writable.getWriter();
+  const encoder = new TextEncoder();
+  for (const piece of pieces) {
+    if (piece.gap > 0) await jest.advanceTimersByTimeAsync(piece.gap);
+    await writer.write(encoder.encode(piece.bytes));
+  }
+  await writer.close();
+  await reading;
+  return out;
+}
+
+describe('coalesceSseDeltas', () => {
+  it('merges a burst of Chat Completions content chunks and passes every other event verbatim', async () => {
+    const tokens = words(200);
+    const input = chatReply(tokens);
+    const out = await runSse([{ gap: 0, bytes: input.join('') }], 30);
+    const events = parseSse(out);
+    expect(events.map((e) => e.text).filter(Boolean).join('')).toBe(tokens.join(''));
+    expect(events.filter((e) => e.text).length).toBe(2); // the first token at once, the rest merged
+    const others = (blocks: string[]) => blocks.filter((b) => !parseSse(b)[0].text);
+    expect(others(events.map((e) => e.block))).toEqual(others(input));
+    expect(out.endsWith('data: [DONE]\n\n')).toBe(true);
+  });
+
+  it('merges Responses text deltas of one item, not across items', async () => {
+    const input = [
+      responsesDelta('a', 'x', 1),
+      responsesDelta('a', 'y', 2),
+      responsesDelta('a', 'z', 3),
+      responsesDelta('b', 'p', 4),
+      responsesDelta('b', 'q', 5),
+      'event: response.completed\ndata: {"type":"response.completed"}\n\n',
+    ];
+    const events = parseSse(await runSse([{ gap: 0, bytes: input.join('') }], 30));
+    expect(events.map((e) => e.text ?? e.block)).toEqual(['x', 'yz', 'p', 'q', input[5]]);
+  });
+
+  it('holds text no longer than the window', async () => {
+    const tokens = words(50);
+    const stream = coalesceSseDeltas({ windowMs: 40 });
+    const writer = stream.writable.getWriter();
+    const reader = stream.readable.getReader();
+    const encoder = new TextEncoder();
+    const decoder = new TextDecoder();
+    void writer.write(encoder.encode(chatDelta(tokens[0])));
+    expect(parseSse(decoder.decode((await reader.read()).value))[0].text).toBe('w1');
+    void writer.write(encoder.encode(chatDelta(tokens[1]) + chatDelta(tokens[2])));
+    const next = reader.read();
+    await jest.advanceTimersByTimeAsync(40);
+    expect(parseSse(decoder.decode((await next).value))[0].text).toBe(' w2 w3');
+    void writer.close();
+  });
+
+  it('keeps text and all other events for any byte split and timing', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 30 }),
+        fc.array(fc.nat(400), { maxLength: 12 }),
+        fc.array(fc.nat(50), { maxLength: 12 }),
+        fc.integer({ min: 1, max: 60 }),
+        async (n, cuts, gaps, windowMs) => {
+          const input = chatReply(words(n)).join('');
+          const points = [...new Set(cuts.map((c) => Math.min(c, input.length)))].sort((a, b) => a - b);
+          const pieces: { gap: number; bytes: string }[] = [];
+          let from = 0;
+          points.forEach((p, i) => {
+            pieces.push({ gap: gaps[i] ?? 0, bytes: input.slice(from, p) });
+            from = p;
+          });
+          pieces.push({ gap: 0, bytes: input.slice(from) });
+          const events = parseSse(await runSse(pieces, windowMs));
+          const inputEvents = parseSse(input);
+          expect(events.map((e) => e.text).filter(Boolean).join('')).toBe(words(n).join(''));
+          expect(events.filter((e) => !e.text).map((e) => e.block)).toEqual(inputEvents.filter((e) => !e.text).map((e) => e.block));
+          expect(events.length).toBeLessThanOrEqual(inputEvents.length);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('is the identity with a window of 0', async () => {
+    const input = chatReply(words(10)).join('');
+    expect(await runSse([{ gap: 0, bytes: input }], 0)).toBe(input);
+  });
+});
+
+describe('coalescingFetch', () => {
+  it('coalesces event streams and leaves other responses alone', async () => {
+    const sse = chatReply(words(20)).join('');
+    const base = jest.fn(async (input: RequestInfo | URL) =>
+      String(input).endsWith('/sse')
+        ? new Response(sse, { headers: { 'content-type': 'text/event-stream; charset=utf-8' } })
+        : new Response('{"ok":true}', { status: 201, headers: { 'content-type': 'application/json' } }),
+    ) as unknown as typeof fetch;
+    const wrapped = coalescingFetch({ windowMs: 30 }, base);
+    const json = await wrapped('http://x/json');
+    expect(json.status).toBe(201);
+    expect(await json.text()).toBe('{"ok":true}');
+    const streamed = await wrapped('http://x/sse');
+    const events = parseSse(await streamed.text());
+    expect(events.map((e) => e.text).filter(Boolean).join('')).toBe(words(20).join(''));
+    expect(events.length).toBeLessThan(parseSse(sse).length);
+    expect(coalescingFetch({ windowMs: 0 }, base)).toBe(base);
+  });
+});
+
+describe('coalesceSseDeltas with CRLF framing', () => {
+  it('passes CRLF-framed streams through untouched', async () => {
+    const input = chatReply(words(10)).map((e) => e.replace(/\n/g, '\r\n'));
+    const out = await runSse(input.map((bytes) => ({ gap: 1, bytes })), 30);
+    expect(out).toBe(input.join(''));
   });
 });

@@ -10,7 +10,8 @@
 // then the browser benchmark (bench/browser.mjs). Writes bench/results/latest.{md,json,svg}.
 //
 // Options: --skip-build (reuse .next-bench and bench/.work builds), --no-browser,
-//          --servers=a,b (subset, by key), --workloads=paced,burst, --sweep (coalescing windows),
+//          --servers=a,b (subset by key; cut experiments such as ai-sdk-upstream-33 run only
+//          when named), --workloads=paced,burst,
 //          --profile (run the servers under `node --cpu-prof`; writes bench/results/profile.md
 //          instead of latest.*), --out=name (write run-name.* instead of latest.*)
 import { spawn, spawnSync } from 'node:child_process';
@@ -134,7 +135,7 @@ function serverEnv(emulator, port, extra = {}) {
 }
 
 /** The servers under test, in run order. `relay` is the reference every ratio is taken against. */
-export function serverDefinitions(sweepWindows = []) {
+export function serverDefinitions() {
   const node = (file) => ({ command: process.execPath, args: () => [path.join(ROOT, 'bench/servers', file)], portFromStdout: true });
   const nextStart = (dir, extraEnv = {}) => ({
     command: process.execPath,
@@ -146,19 +147,13 @@ export function serverDefinitions(sweepWindows = []) {
     { key: 'relay', label: 'Express relay (tutorial)', ...node('express-relay.mjs'), format: 'relay', path: '/api/chat' },
     { key: 'next-pipe', label: 'Next.js route, byte pipe', ...nextStart(BASELINE_APP), format: 'azure', path: '/api/pipe' },
     { key: 'ai-sdk', label: 'AI SDK getting-started route', ...nextStart(BASELINE_APP), format: 'ui', path: '/api/chat' },
-    ...(flag('experiments')
-      ? [0, 33].flatMap((ms) => [
-          { key: `lean-${ms}`, label: `provider doStream, 1 layer, coalesce ${ms} ms`, ...nextStart(BASELINE_APP, { BENCH_COALESCE_MS: String(ms) }), format: 'ui', path: '/api/lean' },
-          { key: `relay-ui-${ms}`, label: `hand SSE relay (UI protocol), coalesce ${ms} ms`, ...nextStart(BASELINE_APP, { BENCH_COALESCE_MS: String(ms) }), format: 'ui', path: '/api/relay-ui' },
-        ])
-      : []),
-    ...sweepWindows.map((ms) => ({
-      key: `ai-sdk-coalesce-${ms}`,
-      label: `getting-started + coalesce ${ms} ms`,
-      ...nextStart(BASELINE_APP, { BENCH_COALESCE_MS: String(ms) }),
-      format: 'ui',
-      path: '/api/chat-coalesced',
-    })),
+    // Cut experiments (bench/baselines/ai-sdk-app/app/api/*): run only when named in --servers.
+    ...[0, 16, 33, 50, 100].flatMap((ms) => [
+      { key: `ai-sdk-coalesce-${ms}`, label: `getting-started + coalesceDeltas ${ms} ms`, path: '/api/chat-coalesced' },
+      { key: `ai-sdk-upstream-${ms}`, label: `getting-started + coalescingFetch ${ms} ms`, path: '/api/chat-upstream-coalesced' },
+      { key: `lean-${ms}`, label: `provider doStream in 1 layer, coalesce ${ms} ms`, path: '/api/lean' },
+      { key: `relay-ui-${ms}`, label: `hand SSE relay (UI protocol), coalesce ${ms} ms`, path: '/api/relay-ui' },
+    ].map((e) => ({ ...e, ...nextStart(BASELINE_APP, { BENCH_COALESCE_MS: String(ms) }), format: 'ui', experiment: true }))),
     { key: 'project', label: 'This project (next start)', ...nextStart(undefined, { NEXT_DIST_DIR: '.next-bench' }), format: 'ui', path: '/api/chat' },
   ];
 }
@@ -243,9 +238,8 @@ async function main() {
   await build();
   const emulator = await startEmulator();
 
-  const sweep = flag('sweep') ? [16, 33, 50] : [];
   const only = option('servers')?.split(',');
-  const defs = serverDefinitions(sweep).filter((d) => !only || only.includes(d.key));
+  const defs = serverDefinitions().filter((d) => (only ? only.includes(d.key) : !d.experiment));
   const workloadKeys = option('workloads')?.split(',') ?? Object.keys(WORKLOADS);
   const results = { startedAt: new Date(started).toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, servers: [], browser: undefined };
 

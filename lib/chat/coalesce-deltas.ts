@@ -100,3 +100,164 @@ export function coalesceDeltas<CHUNK extends UIMessageChunk<any, any>>(
     },
   });
 }
+
+/**
+ * The same coalescing one step earlier, on the upstream Azure/OpenAI SSE bytes, before the AI
+ * SDK parses them. The SDK spends its CPU per upstream event (SSE parsing, JSON validation and
+ * a dozen stream layers in the provider, `streamText` and `toUIMessageStream`), so merging
+ * text events here cuts that whole chain, which `coalesceDeltas` (after it) cannot.
+ *
+ * Merged: consecutive Chat Completions chunks whose only change is `choices[0].delta.content`
+ * (no role, tool calls, finish reason, logprobs or usage), and consecutive Responses
+ * `response.output_text.delta` events of the same item/part. The merged event is the first
+ * held one with the concatenated text. Every other event flushes and passes through verbatim;
+ * same leading/trailing timing as `coalesceDeltas`.
+ */
+export function coalesceSseDeltas(options: CoalesceDeltasOptions): TransformStream<Uint8Array, Uint8Array> {
+  const windowMs = options.windowMs;
+  if (!(windowMs > 0)) return new TransformStream<Uint8Array, Uint8Array>();
+  const decoder = new TextDecoder();
+  const encoder = new TextEncoder();
+  let controller: TransformStreamDefaultController<Uint8Array> | undefined;
+  let buffer = '';
+  // Held text events: the first one parsed (merge target), its merge key, and the texts.
+  let heldEvent: { name?: string; json: Record<string, unknown>; key: string; raw: string } | undefined;
+  let heldTexts: string[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let done = false;
+  let passThrough = false;
+
+  const serialise = (name: string | undefined, data: string) => `${name ? `event: ${name}\n` : ''}data: ${data}\n\n`;
+
+  const heldFrame = (): string => {
+    if (!heldEvent) return '';
+    const { name, json, raw } = heldEvent;
+    const texts = heldTexts;
+    heldEvent = undefined;
+    heldTexts = [];
+    if (texts.length === 1) return raw;
+    const text = texts.join('');
+    if (name === undefined) {
+      const choice = (json.choices as Record<string, unknown>[])[0];
+      return serialise(undefined, JSON.stringify({ ...json, choices: [{ ...choice, delta: { content: text } }] }));
+    }
+    return serialise(name, JSON.stringify({ ...json, delta: text }));
+  };
+
+  const onWindowEnd = () => {
+    timer = undefined;
+    if (done) return;
+    const frame = heldFrame();
+    if (!frame) return;
+    try {
+      controller!.enqueue(encoder.encode(frame));
+      timer = setTimeout(onWindowEnd, windowMs);
+    } catch {
+      done = true;
+    }
+  };
+
+  /** The merge key and text of a mergeable text event, or undefined. */
+  const textOf = (name: string | undefined, data: string): { key: string; text: string; json: Record<string, unknown> } | undefined => {
+    // Cheap pre-checks before parsing: only text-delta-looking events are candidates.
+    if (name === undefined ? !data.includes('"content"') : name !== 'response.output_text.delta') return undefined;
+    let json: Record<string, unknown>;
+    try {
+      json = JSON.parse(data);
+    } catch {
+      return undefined;
+    }
+    if (name === 'response.output_text.delta') {
+      if (json.type !== name || typeof json.delta !== 'string') return undefined;
+      return { key: `r:${json.item_id}:${json.output_index}:${json.content_index}`, text: json.delta, json };
+    }
+    const choices = json.choices as Record<string, unknown>[] | undefined;
+    if (!Array.isArray(choices) || choices.length !== 1 || json.usage != null) return undefined;
+    const choice = choices[0];
+    const delta = choice.delta as Record<string, unknown> | undefined;
+    if (choice.finish_reason != null || choice.logprobs != null || !delta) return undefined;
+    const keys = Object.keys(delta);
+    if (keys.length !== 1 || keys[0] !== 'content' || typeof delta.content !== 'string') return undefined;
+    return { key: `c:${json.id}:${choice.index}`, text: delta.content, json };
+  };
+
+  return new TransformStream<Uint8Array, Uint8Array>({
+    start(c) {
+      controller = c;
+    },
+    transform(bytes, c) {
+      if (passThrough) return c.enqueue(bytes);
+      buffer += decoder.decode(bytes, { stream: true });
+      let out = '';
+      if (buffer.includes('\r')) {
+        // CRLF-framed SSE: not worth a second parser; hand everything on untouched from here.
+        passThrough = true;
+        if (timer !== undefined) clearTimeout(timer);
+        timer = undefined;
+        out = heldFrame() + buffer;
+        buffer = '';
+        c.enqueue(encoder.encode(out));
+        return;
+      }
+      for (;;) {
+        const end = buffer.indexOf('\n\n');
+        if (end < 0) break;
+        const block = buffer.slice(0, end + 2);
+        buffer = buffer.slice(end + 2);
+        let name: string | undefined;
+        let data = '';
+        let plain = true;
+        for (const line of block.split('\n')) {
+          if (line === '') continue;
+          if (line.startsWith('event: ')) name = line.slice(7);
+          else if (line.startsWith('data: ') && data === '') data = line.slice(6);
+          else plain = false; // comments, ids, retry, multi-line data: pass through as is
+        }
+        const text = plain && data ? textOf(name, data) : undefined;
+        if (!text) {
+          out += heldFrame() + block;
+          if (timer !== undefined) clearTimeout(timer);
+          timer = undefined;
+          continue;
+        }
+        if (heldEvent && heldEvent.key !== text.key) {
+          out += heldFrame();
+          if (timer !== undefined) clearTimeout(timer);
+          timer = undefined;
+        }
+        if (timer === undefined) {
+          // No window open: this event goes out now and opens one.
+          out += block;
+          timer = setTimeout(onWindowEnd, windowMs);
+        } else {
+          if (!heldEvent) heldEvent = { name, json: text.json, key: text.key, raw: block };
+          heldTexts.push(text.text);
+        }
+      }
+      if (out) c.enqueue(encoder.encode(out));
+    },
+    flush(c) {
+      done = true;
+      if (timer !== undefined) clearTimeout(timer);
+      const out = heldFrame() + buffer + decoder.decode();
+      if (out) c.enqueue(encoder.encode(out));
+    },
+  });
+}
+
+/**
+ * A `fetch` for `createAzure({ fetch })` that runs streamed (text/event-stream) responses
+ * through `coalesceSseDeltas`. Everything else is returned untouched.
+ */
+export function coalescingFetch(options: CoalesceDeltasOptions, baseFetch: typeof fetch = fetch): typeof fetch {
+  if (!(options.windowMs > 0)) return baseFetch;
+  return async (input, init) => {
+    const response = await baseFetch(input, init);
+    if (!response.body || !response.headers.get('content-type')?.includes('text/event-stream')) return response;
+    return new Response(response.body.pipeThrough(coalesceSseDeltas(options)), {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  };
+}
