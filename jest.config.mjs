@@ -11,6 +11,8 @@ const config = {
   testEnvironment: 'node',
   testMatch: ['<rootDir>/__tests__/**/*.test.ts?(x)'],
   moduleNameMapper: { '^@/(.*)$': '<rootDir>/$1' },
+  // Builds the app once for the browser tests in __tests__/e2e (skipped with E2E_SKIP_BUILD=1).
+  globalSetup: '<rootDir>/__tests__/e2e/support/global-setup.ts',
 };
 
 export default async function jestConfig() {

@@ -58,12 +58,14 @@ export function ChatApp({ config }: { config: PublicConfig }) {
     (async () => {
       const list = await listConversations().catch(() => []);
       const remembered = readActiveConversationId();
-      const id = remembered && list.some((item) => item.id === remembered) ? remembered : undefined;
-      const stored = id ? await loadConversation(id).catch(() => undefined) : undefined;
+      const known = remembered !== undefined && list.some((item) => item.id === remembered);
+      const id = known ? remembered : generateId();
+      const stored = known ? await loadConversation(id).catch(() => undefined) : undefined;
       if (cancelled) return;
       setSettings((current) => readReplySettings(config.deployments, current));
       setConversations(list);
-      setOpen(id ? { id, stored } : { id: generateId() });
+      rememberActiveConversationId(id);
+      setOpen({ id, stored });
     })();
     return () => {
       cancelled = true;

@@ -1,0 +1,216 @@
+/**
+ * The chat page in a real browser (Debian's Chromium) against the built app running the offline
+ * demo model: streaming, markdown, conversations kept across reloads, scrolling, keyboard use,
+ * and screenshots of both themes and a phone-sized screen for review.
+ */
+import type { Browser, BrowserContext, BrowserContextOptions } from 'playwright-core';
+import { startAppServer, type AppServer } from './support/app-server';
+import { launchChromium, saveScreenshot } from './support/browser';
+import { ChatPage } from './support/chat-page';
+
+jest.setTimeout(180_000);
+
+let server: AppServer;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  // Slower than the default 40 tokens/s so a reply is still arriving while it is observed.
+  [server, browser] = await Promise.all([startAppServer({ DEMO_TOKENS_PER_SECOND: '30' }), launchChromium()]);
+});
+
+afterAll(async () => {
+  await Promise.all(contexts.map((context) => context.close()));
+  await browser?.close();
+  await server?.stop();
+});
+
+/** A fresh browser profile (own IndexedDB) on the chat page. */
+async function openChat(options: BrowserContextOptions = {}): Promise<ChatPage> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+  contexts.push(context);
+  const page = await context.newPage();
+  await page.goto(server.url);
+  const chat = new ChatPage(page);
+  await chat.composer.waitFor();
+  return chat;
+}
+
+test('a reply grows while it streams, then shows rendered markdown and highlighted code', async () => {
+  const chat = await openChat();
+  await expectVisible(chat.page.getByText('Offline demo model'));
+  await chat.send('Show me what you can do');
+  await chat.stopButton.waitFor();
+
+  // Sample the reply's length while Stop is still offered, i.e. before the reply ends.
+  const samples: number[] = [];
+  while (await chat.stopButton.isVisible()) {
+    const length = (await chat.lastReplyText()).length;
+    if (length > 0 && length !== samples.at(-1)) samples.push(length);
+    await chat.page.waitForTimeout(150);
+  }
+  // Rising: at least three samples longer than the one before. (Not strictly monotonic: a line
+  // of pipes shrinks once it becomes a table, and unfinished markup is hidden until complete.)
+  const rises = samples.filter((length, index) => index > 0 && length > samples[index - 1]);
+  expect(rises.length).toBeGreaterThanOrEqual(3);
+  expect(samples.at(-1)).toBeGreaterThan(samples[0]);
+
+  await chat.waitForReplyEnd();
+  const reply = chat.lastReply;
+  expect((await chat.lastReplyText()).length).toBeGreaterThan(samples[0]);
+  expect(await reply.getByRole('listitem').count()).toBeGreaterThan(0);
+  expect(await reply.locator('strong, [data-streamdown="strong"]').count()).toBeGreaterThan(0);
+  const codeBlock = reply.locator('[data-streamdown="code-block"]').first();
+  await codeBlock.waitFor();
+  // Highlighted: Shiki gives tokens their own colours.
+  await codeBlock.locator('[data-streamdown="code-block-body"] span[style*="--sdm-c"]').first().waitFor();
+  const colours = await codeBlock
+    .locator('[data-streamdown="code-block-body"] span[style*="--sdm-c"]')
+    .evaluateAll((spans) => new Set(spans.map((span) => getComputedStyle(span).color)).size);
+  expect(colours).toBeGreaterThan(1);
+  await expectVisible(codeBlock.getByRole('button', { name: /copy code/i }));
+  await expectVisible(reply.getByText(/\d+ tokens/));
+  await expectVisible(reply.getByRole('button', { name: 'Regenerate reply' }));
+});
+
+test('chats survive a reload, including a reply that the reload interrupted', async () => {
+  const chat = await openChat();
+  await chat.send('First question');
+  await chat.waitForReplyEnd();
+  const firstReply = await chat.lastReplyText();
+
+  await chat.page.reload();
+  await expectVisible(chat.page.getByRole('article', { name: 'Your message' }).getByText('First question'));
+  expect(await chat.lastReplyText()).toBe(firstReply);
+  await expectVisible(chat.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: 'First question', exact: true }));
+
+  await chat.send('Second question');
+  await chat.page.waitForFunction(
+    () => (document.querySelectorAll('[aria-label="Assistant reply"]')[1]?.textContent?.length ?? 0) > 60,
+  );
+  const beforeReload = await chat.lastReplyText();
+  await chat.page.reload();
+
+  await expectVisible(chat.page.getByRole('article', { name: 'Your message' }).getByText('Second question'));
+  await chat.replies.nth(1).waitFor();
+  const afterReload = await chat.lastReplyText();
+  expect(afterReload.length).toBeGreaterThan(0);
+  // Whether the reply was resumed or kept as it was, it is the same reply, not a new one.
+  expect(afterReload.slice(0, 20)).toBe(beforeReload.slice(0, 20));
+  expect(await chat.replies.count()).toBe(2);
+});
+
+test('conversations can be started, switched, renamed and deleted, and the list survives a reload', async () => {
+  const chat = await openChat();
+  const nav = chat.page.getByRole('navigation', { name: 'Conversations' });
+  await chat.send('Alpha question');
+  await chat.waitForReplyEnd();
+
+  await nav.getByRole('button', { name: 'New chat' }).click();
+  await expectVisible(chat.page.getByRole('heading', { name: 'How can I help?' }));
+  await chat.send('Beta question');
+  await chat.waitForReplyEnd();
+  await expectVisible(nav.getByRole('button', { name: 'Beta question', exact: true }));
+
+  await nav.getByRole('button', { name: 'Alpha question', exact: true }).click();
+  await expectVisible(chat.page.getByRole('article', { name: 'Your message' }).getByText('Alpha question'));
+  expect(await chat.page.getByText('Beta question', { exact: true }).count()).toBe(1); // only in the list
+
+  await nav.getByRole('button', { name: 'Rename “Alpha question”' }).click();
+  await chat.page.getByRole('textbox', { name: 'Chat name' }).fill('Greek letters');
+  await chat.page.keyboard.press('Enter');
+  await expectVisible(nav.getByRole('button', { name: 'Greek letters', exact: true }));
+
+  await chat.page.reload();
+  await expectVisible(nav.getByRole('button', { name: 'Greek letters', exact: true }));
+  await expectVisible(chat.page.getByRole('heading', { name: 'Greek letters' }));
+  await expectVisible(chat.page.getByRole('article', { name: 'Your message' }).getByText('Alpha question'));
+
+  await nav.getByRole('button', { name: 'Delete “Beta question”' }).click();
+  await nav.getByRole('button', { name: 'Confirm deleting “Beta question”' }).click();
+  await nav.getByRole('button', { name: 'Beta question', exact: true }).waitFor({ state: 'detached' });
+  await chat.page.reload();
+  await expectVisible(nav.getByRole('button', { name: 'Greek letters', exact: true }));
+  expect(await nav.getByRole('button', { name: 'Beta question', exact: true }).count()).toBe(0);
+});
+
+test('the view follows a reply at the bottom, lets the user scroll up, and jumps back to the latest', async () => {
+  const chat = await openChat({ viewport: { width: 360, height: 560 } });
+  const scroller = chat.page.locator('.message-scroller');
+  const distanceFromBottom = () => scroller.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
+
+  await chat.send('A long answer please');
+  // Once the reply overflows the view, following keeps its end in sight.
+  await chat.page.waitForFunction(() => {
+    const el = document.querySelector('.message-scroller');
+    return !!el && el.scrollHeight > el.clientHeight * 1.5;
+  });
+  expect(await chat.stopButton.isVisible()).toBe(true);
+  expect(await distanceFromBottom()).toBeLessThan(60);
+
+  await scroller.hover();
+  await chat.page.mouse.wheel(0, -500);
+  const jump = chat.page.getByRole('button', { name: 'Jump to latest' });
+  await jump.waitFor();
+  const parked = await scroller.evaluate((el) => el.scrollTop);
+  await chat.page.waitForTimeout(600);
+  expect(await scroller.evaluate((el) => el.scrollTop)).toBe(parked);
+
+  await jump.click();
+  await jump.waitFor({ state: 'detached' });
+  expect(await distanceFromBottom()).toBeLessThan(60);
+  await chat.waitForReplyEnd();
+  expect(await distanceFromBottom()).toBeLessThan(60);
+});
+
+test('keyboard only: Tab reaches the composer, Shift+Enter adds a line, Enter sends, Esc stops', async () => {
+  const chat = await openChat();
+  // Tab through the page until the composer has focus: every control on the way is reachable.
+  for (let step = 0; step < 20; step++) {
+    if (await chat.composer.evaluate((el) => el === document.activeElement)) break;
+    await chat.page.keyboard.press('Tab');
+  }
+  await expect(chat.composer.evaluate((el) => el === document.activeElement)).resolves.toBe(true);
+  await chat.page.keyboard.type('line one');
+  await chat.page.keyboard.press('Shift+Enter');
+  await chat.page.keyboard.type('line two');
+  expect(await chat.composer.inputValue()).toBe('line one\nline two');
+  await chat.page.keyboard.press('Enter');
+
+  await chat.page.waitForFunction(() => (document.querySelector('[aria-label="Assistant reply"]')?.textContent?.length ?? 0) > 20);
+  await chat.page.keyboard.press('Escape');
+  await chat.waitForReplyEnd(5_000);
+  const stopped = await chat.lastReplyText();
+  await expectVisible(chat.lastReply.getByText('Stopped before the end'));
+  await chat.page.waitForTimeout(800);
+  expect(await chat.lastReplyText()).toBe(stopped);
+  expect(await chat.page.getByRole('status').textContent()).toBe('Reply finished.');
+});
+
+test('screenshots: light and dark themes, desktop and 360 px wide', async () => {
+  const shots: Array<[string, BrowserContextOptions]> = [
+    ['chat-light-desktop', { viewport: { width: 1280, height: 800 }, colorScheme: 'light' }],
+    ['chat-dark-desktop', { viewport: { width: 1280, height: 800 }, colorScheme: 'dark' }],
+    ['chat-light-360', { viewport: { width: 360, height: 740 }, colorScheme: 'light', deviceScaleFactor: 2 }],
+    ['chat-dark-360', { viewport: { width: 360, height: 740 }, colorScheme: 'dark', deviceScaleFactor: 2 }],
+  ];
+  for (const [name, options] of shots) {
+    const chat = await openChat(options);
+    await saveScreenshot(chat.page, `${name}-empty`);
+    await chat.send('How do I connect Azure OpenAI?');
+    await chat.waitForReplyEnd();
+    await chat.lastReply.locator('[data-streamdown="code-block-body"] span[style*="--sdm-c"]').first().waitFor();
+    await saveScreenshot(chat.page, name);
+    // Nothing may stick out sideways at any width.
+    expect(await chat.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(options.viewport!.width);
+  }
+  const narrow = await openChat({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2 });
+  await narrow.page.getByRole('button', { name: 'Show chats' }).click();
+  await expectVisible(narrow.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: 'New chat' }));
+  await narrow.page.waitForTimeout(400); // the drawer slides in
+  await saveScreenshot(narrow.page, 'chat-light-360-drawer');
+});
+
+async function expectVisible(locator: import('playwright-core').Locator) {
+  await locator.first().waitFor({ state: 'visible', timeout: 15_000 });
+}

@@ -1,0 +1,11 @@
+import path from 'node:path';
+
+export const projectRoot = path.resolve(__dirname, '../../..');
+export const nextBin = path.join(projectRoot, 'node_modules/next/dist/bin/next');
+
+/**
+ * Where the end-to-end build lives: beside a developer's `.next`, so running the suite never
+ * clobbers a dev server. CI that builds on its own runs `NEXT_DIST_DIR=<this> next build` (or
+ * sets E2E_DIST_DIR to the folder it built into) and sets E2E_SKIP_BUILD=1.
+ */
+export const e2eDistDir = process.env.E2E_DIST_DIR || '.next-e2e';

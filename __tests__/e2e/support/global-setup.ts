@@ -1,0 +1,35 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { e2eDistDir, nextBin, projectRoot } from './build';
+
+interface JestGlobalConfig {
+  testPathPatterns?: { patterns: string[] };
+}
+
+/** The end-to-end test files, to tell whether this run will execute any of them. */
+function e2eTestFiles(): string[] {
+  const directory = path.join(projectRoot, '__tests__/e2e');
+  return readdirSync(directory)
+    .filter((name) => /\.test\.tsx?$/.test(name))
+    .map((name) => path.join(directory, name));
+}
+
+/**
+ * Builds the app once per `jest` run for the browser tests (`next build` takes minutes on two
+ * cores, so it is not repeated per test file). Skipped when E2E_SKIP_BUILD=1 (CI built it
+ * already) and when the run was narrowed to paths that contain no end-to-end test.
+ */
+export default function globalSetup(globalConfig: JestGlobalConfig) {
+  if (process.env.E2E_SKIP_BUILD === '1') return;
+  const patterns = globalConfig.testPathPatterns?.patterns ?? [];
+  const selected = patterns.length === 0 || e2eTestFiles().some((file) => patterns.some((p) => new RegExp(p, 'i').test(file)));
+  if (!selected) return;
+
+  console.log(`\n[e2e] next build → ${e2eDistDir} (set E2E_SKIP_BUILD=1 to reuse an existing build)`);
+  execFileSync(process.execPath, [nextBin, 'build'], {
+    cwd: projectRoot,
+    env: { ...process.env, NEXT_DIST_DIR: e2eDistDir, NEXT_TELEMETRY_DISABLED: '1' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+}
