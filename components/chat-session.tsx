@@ -106,7 +106,8 @@ export function ChatSession({ conversationId, initialMessages, resume, connectio
   // Announced politely and only on changes of state, never per token.
   const [hasReplied, setHasReplied] = useState(false);
   if (busy && !hasReplied) setHasReplied(true);
-  const errorText = error && (resumeFailed ? RESUME_FAILED : describeChatError(error));
+  const errorText =
+    error && (resumeFailed ? RESUME_FAILED : describeChatError(error, { replyStarted: lastMessage?.role === 'assistant' }));
   const announcement =
     status === 'submitted'
       ? 'Sending…'

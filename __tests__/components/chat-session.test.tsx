@@ -123,7 +123,7 @@ test('Esc stops the reply, keeps the partial text, and tells the server to stop'
   fireEvent.keyDown(document, { key: 'Escape' });
   await replyFinished('Partial answer');
   expect(lastReply()).toHaveTextContent('Partial answer');
-  expect(lastReply()).toHaveTextContent('Stopped before the end');
+  expect(lastReply()).toHaveTextContent('Incomplete reply');
   expect(server.stopRequests()).toEqual([expect.objectContaining({ method: 'POST', url: '/api/chat/chat-1/stop' })]);
   await waitFor(() => expect(server.abortedReplies()).toBe(1));
   expect(screen.queryByRole('alert')).not.toBeInTheDocument();
@@ -166,6 +166,22 @@ test('an error during the stream keeps the partial reply and shows the error tex
   expect(alert).toHaveTextContent('The connection to Azure OpenAI was lost.');
   expect(lastReply()).toHaveTextContent('Half of an answer');
   expect(within(alert).getByRole('button', { name: 'Retry' })).toBeEnabled();
+});
+
+test('a connection lost during the reply keeps the partial text and says what happened', async () => {
+  renderSession({ replies: [{ deltas: ['The first ', 'half'], dropConnection: true }] });
+  send('Explain');
+  const alert = await screen.findByRole('alert');
+  expect(alert).toHaveTextContent('The connection was lost before the reply was finished.');
+  expect(lastReply()).toHaveTextContent('The first half');
+  expect(lastReply()).toHaveTextContent('Incomplete reply');
+});
+
+test('a server that cannot be reached is reported as such', async () => {
+  const { server } = renderSession({ replies: [] });
+  server.failNextRequest(new TypeError('Failed to fetch'));
+  send('Anyone there?');
+  expect(await screen.findByRole('alert')).toHaveTextContent('Could not reach the server.');
 });
 
 test('a content-filter stop is labelled as such', async () => {
@@ -252,7 +268,7 @@ test('a reply with nothing left to resume stays as it was, marked as not finishe
   });
   await waitFor(() => expect(server.requests).toHaveLength(1));
   expect(lastReply()).toHaveTextContent('Half a reply');
-  expect(lastReply()).toHaveTextContent('Stopped before the end');
+  expect(lastReply()).toHaveTextContent('Incomplete reply');
   expect(screen.queryByRole('alert')).not.toBeInTheDocument();
 });
 

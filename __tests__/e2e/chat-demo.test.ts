@@ -181,7 +181,7 @@ test('keyboard only: Tab reaches the composer, Shift+Enter adds a line, Enter se
   await chat.page.keyboard.press('Escape');
   await chat.waitForReplyEnd(5_000);
   const stopped = await chat.lastReplyText();
-  await expectVisible(chat.lastReply.getByText('Stopped before the end'));
+  await expectVisible(chat.lastReply.getByText('Incomplete reply'));
   await chat.page.waitForTimeout(800);
   expect(await chat.lastReplyText()).toBe(stopped);
   expect(await chat.page.getByRole('status').textContent()).toBe('Reply finished.');

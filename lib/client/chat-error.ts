@@ -8,13 +8,16 @@ import { APICallError } from 'ai';
  * shown as JSON. An `error` chunk in the stream arrives as a plain `Error` whose message is
  * already readable.
  */
-export function describeChatError(error: Error): string {
+export function describeChatError(error: Error, { replyStarted = false }: { replyStarted?: boolean } = {}): string {
   if (APICallError.isInstance(error)) {
     return messageFromBody(error.responseBody) ?? messageForStatus(error.statusCode);
   }
   if (error instanceof TypeError) {
-    // fetch() rejects with a TypeError when the network or the server is unreachable.
-    return 'Could not reach the server. Check your connection and try again.';
+    // fetch() and the body reader reject with a TypeError when the connection fails: before the
+    // reply, the server was not reached; during it, the connection broke off.
+    return replyStarted
+      ? 'The connection was lost before the reply was finished. Retry to get a complete answer.'
+      : 'Could not reach the server. Check your connection and try again.';
   }
   return error.message.trim() || 'The reply failed for an unknown reason.';
 }

@@ -2,7 +2,8 @@ import type { ChatMessageMetadata } from '@/lib/chat/metadata';
 
 /**
  * How a finished reply ended, in words, when that is worth telling the user; undefined for a
- * normal end. A reply with no finish reason never reached its end (stopped or interrupted).
+ * normal end. A reply with no finish reason never reached its end: stopped by the user, or cut
+ * by an error or a reload (the wording fits all three; an error explains itself beside it).
  */
 export function replyOutcomeLabel(metadata: ChatMessageMetadata | undefined): string | undefined {
   switch (metadata?.finishReason) {
@@ -16,7 +17,7 @@ export function replyOutcomeLabel(metadata: ChatMessageMetadata | undefined): st
     case 'error':
       return 'Ended by an error';
     case undefined:
-      return 'Stopped before the end';
+      return 'Incomplete reply';
     default:
       return 'Ended early';
   }

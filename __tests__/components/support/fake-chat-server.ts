@@ -18,6 +18,8 @@ export type ScriptedReply =
       errorText?: string;
       /** After the deltas, keep the stream open until the client goes away. */
       holdOpen?: boolean;
+      /** After the deltas, break the connection (the body fails as fetch does on a network error). */
+      dropConnection?: boolean;
     }
   | { status: number; code: string; message: string };
 
@@ -35,12 +37,18 @@ export function createFakeChatServer(
 ) {
   const requests: RecordedRequest[] = [];
   let aborted = 0;
+  let networkFailure: Error | undefined;
 
   const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const url = String(input);
     const method = init?.method ?? 'GET';
     const body = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined;
     requests.push({ method, url, body });
+    if (networkFailure) {
+      const failure = networkFailure;
+      networkFailure = undefined;
+      throw failure;
+    }
 
     if (method === 'POST' && url.endsWith('/stop')) return Response.json({ stopped: true });
     if (method === 'GET') {
@@ -65,6 +73,7 @@ export function createFakeChatServer(
           if (signal?.aborted) break;
           writer.write({ type: 'text-delta', id: 'text', delta });
         }
+        if (reply.dropConnection) return;
         if (reply.holdOpen && !signal?.aborted) {
           await new Promise((resolve) => signal?.addEventListener('abort', resolve, { once: true }));
         }
@@ -84,7 +93,8 @@ export function createFakeChatServer(
         });
       },
     });
-    return createUIMessageStreamResponse({ stream });
+    const response = createUIMessageStreamResponse({ stream });
+    return reply.dropConnection ? withBrokenConnection(response) : response;
   };
 
   return {
@@ -94,5 +104,22 @@ export function createFakeChatServer(
     chatRequests: () => requests.filter((request) => request.method === 'POST' && !request.url.endsWith('/stop')),
     stopRequests: () => requests.filter((request) => request.url.endsWith('/stop')),
     abortedReplies: () => aborted,
+    /** The next request fails as fetch() does when the server cannot be reached. */
+    failNextRequest: (error: Error) => {
+      networkFailure = error;
+    },
   };
+}
+
+/** The response as received over a connection that breaks once the sent bytes have arrived. */
+function withBrokenConnection(response: Response): Response {
+  const reader = response.body!.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) controller.error(new TypeError('network error'));
+      else controller.enqueue(value);
+    },
+  });
+  return new Response(body, { status: response.status, headers: response.headers });
 }

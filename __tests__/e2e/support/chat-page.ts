@@ -20,6 +20,11 @@ export class ChatPage {
     return this.page.getByRole('button', { name: 'Stop reply' });
   }
 
+  /** The failed-reply notice (Next's own route announcer is an alert too, hence the filter). */
+  get replyError(): Locator {
+    return this.page.getByRole('alert').filter({ has: this.page.getByRole('button', { name: 'Retry' }) });
+  }
+
   get sendButton(): Locator {
     return this.page.getByRole('button', { name: 'Send message' });
   }

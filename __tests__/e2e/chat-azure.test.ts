@@ -1,0 +1,133 @@
+/**
+ * The chat page in a real browser against the built app pointed at the Azure OpenAI wire
+ * emulator, which paces tokens, injects failures and counts aborted upstream requests.
+ */
+import type { Browser, BrowserContext } from 'playwright-core';
+import { startAzureEmulator, type AzureEmulator } from '../support/azure-emulator';
+import { startAppServer, type AppServer } from './support/app-server';
+import { launchChromium, saveScreenshot } from './support/browser';
+import { ChatPage } from './support/chat-page';
+
+jest.setTimeout(180_000);
+
+let emulator: AzureEmulator;
+let server: AppServer;
+let browser: Browser;
+let context: BrowserContext;
+
+beforeAll(async () => {
+  emulator = await startAzureEmulator({ apiKey: 'e2e-key' });
+  [server, browser] = await Promise.all([
+    startAppServer({
+      AZURE_BASE_URL: emulator.url,
+      AZURE_API_KEY: emulator.apiKey,
+      AZURE_DEPLOYMENTS: 'gpt-test,gpt-other',
+      AZURE_API: 'chat',
+    }),
+    launchChromium(),
+  ]);
+});
+
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await server?.stop();
+  await emulator?.close();
+});
+
+beforeEach(async () => {
+  await context?.close();
+  emulator.reset();
+  context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+});
+
+async function openChat(): Promise<ChatPage> {
+  const page = await context.newPage();
+  await page.goto(server.url);
+  const chat = new ChatPage(page);
+  await chat.composer.waitFor();
+  return chat;
+}
+
+test('Stop ends the reply, keeps what arrived, and the upstream request is aborted', async () => {
+  emulator.setScenario({ words: 400, tokensPerSecond: 25 });
+  const chat = await openChat();
+  await chat.send('Count for me');
+  await chat.page.waitForFunction(() => document.querySelector('[aria-label="Assistant reply"]')?.textContent?.includes('w10'));
+
+  await chat.stopButton.click();
+  await chat.waitForReplyEnd(5_000);
+  await emulator.waitFor((counters) => counters.aborts >= 1, 10_000);
+  expect(emulator.counters.completed).toBe(0);
+
+  const kept = await chat.lastReplyText();
+  expect(kept).toMatch(/^w1 w2 w3/);
+  await chat.page.waitForTimeout(800);
+  expect(await chat.lastReplyText()).toBe(kept);
+  expect(kept).not.toContain('w400');
+  await chat.lastReply.getByText('Incomplete reply').waitFor();
+});
+
+test('a failed request shows the server message, and Retry gets the reply', async () => {
+  // Fails more times than the server retries on its own, so the user sees the failure.
+  emulator.setScenario({ words: 6, status: 503, failTimes: 3, retryAfterSeconds: 0 });
+  const chat = await openChat();
+  await chat.send('Hello?');
+
+  const alert = chat.replyError;
+  await alert.waitFor({ timeout: 30_000 });
+  const message = (await alert.locator('p').textContent()) ?? '';
+  expect(message.length).toBeGreaterThan(10);
+  expect(message).not.toMatch(/[{}]|An error occurred/);
+  await saveScreenshot(chat.page, 'chat-error-refused');
+
+  await alert.getByRole('button', { name: 'Retry' }).click();
+  await chat.waitForReplyEnd();
+  expect(await chat.lastReplyText()).toBe('w1 w2 w3 w4 w5 w6');
+  expect(await chat.replyError.count()).toBe(0);
+  expect(await chat.page.getByRole('article', { name: 'Your message' }).count()).toBe(1);
+});
+
+test('a connection dropped mid-reply keeps the partial text and offers Retry', async () => {
+  emulator.setScenario({ words: 100, tokensPerSecond: 50, dropAfterTokens: 8 });
+  const chat = await openChat();
+  await chat.send('Tell me a story');
+
+  const alert = chat.replyError;
+  await alert.waitFor({ timeout: 30_000 });
+  expect(await alert.locator('p').textContent()).not.toMatch(/[{}]|^An error occurred\.?$/);
+  expect(await chat.lastReplyText()).toMatch(/^w1 w2/);
+  expect(await alert.getByRole('button', { name: 'Retry' }).isEnabled()).toBe(true);
+  await saveScreenshot(chat.page, 'chat-error-dropped');
+});
+
+test('a content-filter stop is labelled on the reply', async () => {
+  emulator.setScenario({ words: 50, contentFilterAfterTokens: 4 });
+  const chat = await openChat();
+  await chat.send('Something the filter dislikes');
+  await chat.waitForReplyEnd();
+  await chat.lastReply.getByText('Stopped by the content filter').waitFor();
+  expect(await chat.lastReplyText()).toBe('w1 w2 w3 w4');
+});
+
+test('the deployment and temperature chosen in Settings are what the model receives', async () => {
+  emulator.setScenario({ words: 3 });
+  const chat = await openChat();
+  expect(await chat.page.getByText('Offline demo model').count()).toBe(0);
+
+  await chat.page.getByText('Settings', { exact: true }).click();
+  await chat.page.getByLabel('Model', { exact: true }).selectOption('gpt-other');
+  await chat.page.getByLabel(/Temperature/).fill('1.5');
+  await chat.send('Which model are you?');
+  await chat.waitForReplyEnd();
+
+  const body = emulator.requests.at(-1)?.body as { model?: string; temperature?: number };
+  expect(body.model).toBe('gpt-other');
+  expect(body.temperature).toBe(1.5);
+  await chat.lastReply.getByText('gpt-other').waitFor();
+
+  // The choice is remembered for the next visit.
+  await chat.page.reload();
+  await chat.page.getByText('Settings', { exact: true }).click();
+  expect(await chat.page.getByLabel('Model', { exact: true }).inputValue()).toBe('gpt-other');
+});
