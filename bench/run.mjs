@@ -148,6 +148,7 @@ export function serverDefinitions() {
     { key: 'next-pipe', label: 'Next.js route, byte pipe', ...nextStart(BASELINE_APP), format: 'azure', path: '/api/pipe' },
     { key: 'ai-sdk', label: 'AI SDK getting-started route', ...nextStart(BASELINE_APP), format: 'ui', path: '/api/chat' },
     // Cut experiments (bench/baselines/ai-sdk-app/app/api/*): run only when named in --servers.
+    { key: 'ai-sdk-edge', label: 'getting-started route, edge runtime', ...nextStart(BASELINE_APP), format: 'ui', path: '/api/chat-edge', experiment: true },
     ...[0, 16, 33, 50, 100].flatMap((ms) => [
       { key: `ai-sdk-coalesce-${ms}`, label: `getting-started + coalesceDeltas ${ms} ms`, path: '/api/chat-coalesced' },
       { key: `ai-sdk-upstream-${ms}`, label: `getting-started + coalescingFetch ${ms} ms`, path: '/api/chat-upstream-coalesced' },

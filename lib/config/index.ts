@@ -40,6 +40,9 @@ const envSchema = z.object({
   MAX_MESSAGES: positiveInt(200),
   MAX_MESSAGE_CHARS: positiveInt(32_000),
   RATE_LIMIT_PER_MINUTE: nonNegativeInt(20),
+  // Longest a streamed text delta may be held to merge it with the next ones (0 = off).
+  // 33 ms ≈ 30 updates/s, what a reader can see; chosen by `npm run bench` (bench/results).
+  STREAM_COALESCE_MS: nonNegativeInt(33),
   REDIS_URL: optionalText,
   CHAT_API_KEYS: commaList,
   ALLOWED_ORIGINS: commaList,
@@ -70,6 +73,8 @@ export interface AppConfig {
   upstreamTimeoutMs: number;
   limits: { maxBodyBytes: number; maxMessages: number; maxMessageChars: number };
   rateLimitPerMinute: number;
+  /** Window for merging consecutive text deltas on the server, in ms (0 = off). */
+  streamCoalesceMs: number;
   redisUrl?: string;
   chatApiKeys: string[];
   allowedOrigins: string[];
@@ -134,6 +139,7 @@ function toConfig(env: z.infer<typeof envSchema>): AppConfig {
       maxMessageChars: env.MAX_MESSAGE_CHARS,
     },
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    streamCoalesceMs: env.STREAM_COALESCE_MS,
     redisUrl: env.REDIS_URL,
     chatApiKeys: env.CHAT_API_KEYS,
     allowedOrigins: env.ALLOWED_ORIGINS,
