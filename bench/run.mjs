@@ -11,7 +11,8 @@
 //
 // Options: --skip-build (reuse .next-bench and bench/.work builds), --no-browser,
 //          --servers=a,b (subset by key; cut experiments such as ai-sdk-upstream-33 run only
-//          when named), --workloads=paced,burst,
+//          when named), --workloads=paced,burst, --cuts (the cut experiments, paced + burst,
+//          written to bench/results/cuts.{md,json,svg}),
 //          --profile (run the servers under `node --cpu-prof`; writes bench/results/profile.md
 //          instead of latest.*), --out=name (write run-name.* instead of latest.*)
 import { spawn, spawnSync } from 'node:child_process';
@@ -159,6 +160,13 @@ export function serverDefinitions() {
   ];
 }
 
+/** `--cuts`: the experiments behind the recommendations in the README, paced + burst only. */
+const CUTS = [
+  'relay', 'next-pipe', 'ai-sdk', 'ai-sdk-edge', 'ai-sdk-coalesce-33',
+  'ai-sdk-upstream-16', 'ai-sdk-upstream-33', 'ai-sdk-upstream-50', 'ai-sdk-upstream-100',
+  'lean-0', 'lean-33', 'relay-ui-0', 'relay-ui-33', 'project',
+];
+
 export const WORKLOADS = {
   paced: { label: 'Paced: 200 × 100 tokens @ 50 tok/s', concurrency: 200, words: 100, tokensPerSecond: 50, rampMs: 200 },
   burst: { label: 'Burst: 50 × 200 tokens at once', concurrency: 50, words: 200, burst: true, rampMs: 0 },
@@ -239,9 +247,9 @@ async function main() {
   await build();
   const emulator = await startEmulator();
 
-  const only = option('servers')?.split(',');
+  const only = option('servers')?.split(',') ?? (flag('cuts') ? CUTS : undefined);
   const defs = serverDefinitions().filter((d) => (only ? only.includes(d.key) : !d.experiment));
-  const workloadKeys = option('workloads')?.split(',') ?? Object.keys(WORKLOADS);
+  const workloadKeys = option('workloads')?.split(',') ?? (flag('cuts') ? ['paced', 'burst'] : Object.keys(WORKLOADS));
   const results = { startedAt: new Date(started).toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, servers: [], browser: undefined };
 
   const profiles = [];
@@ -273,7 +281,7 @@ async function main() {
       const replies = Object.values(row.workloads).reduce((sum, r) => sum + r.requests, 0);
       const cpuMs = Object.values(row.workloads).reduce((sum, r) => sum + r.cpuMs, 0);
       if (files.length > 0) {
-        profiles.push(profileMarkdown(`${def.label} — ${workloadKeys.join(' + ')} (${(cpuMs / replies).toFixed(1)} ms CPU/reply under the profiler)`, summariseProfiles(files), { replies }));
+        profiles.push(profileMarkdown(`${def.label} — warm-up + ${workloadKeys.join(' + ')} (${(cpuMs / replies).toFixed(1)} ms CPU/reply in the workloads, under the profiler)`, summariseProfiles(files)));
       } else profiles.push(`### ${def.label}\n\nNo profile written (${dir}).\n`);
     }
   }
@@ -286,7 +294,7 @@ async function main() {
     return;
   }
 
-  if (!flag('no-browser')) {
+  if (!flag('no-browser') && !flag('cuts')) {
     log('▶ browser benchmark');
     try {
       results.browser = await runBrowserBench({ emulator, setScenario, startServer, defs: serverDefinitions(), stopProcess, children, log });
@@ -300,9 +308,12 @@ async function main() {
   children.delete(emulator.child);
   results.durationS = (Date.now() - started) / 1000;
   const suffix = option('out') ? `-${option('out')}` : '';
-  const name = suffix ? `run${suffix}` : 'latest';
+  const name = flag('cuts') ? 'cuts' : suffix ? `run${suffix}` : 'latest';
   writeFileSync(path.join(RESULTS, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
-  const md = renderMarkdown(results, WORKLOADS, { chart: `${name}.svg` });
+  const md = renderMarkdown(results, WORKLOADS, {
+    chart: `${name}.svg`,
+    title: flag('cuts') ? 'Streaming benchmark — cut experiments (`npm run bench -- --cuts`)' : undefined,
+  });
   writeFileSync(path.join(RESULTS, `${name}.md`), md);
   writeFileSync(path.join(RESULTS, `${name}.svg`), renderChart(results, WORKLOADS));
   console.log(`\n${md}`);

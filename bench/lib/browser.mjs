@@ -39,15 +39,37 @@ function tasksFromTrace(buffer) {
     events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`),
   );
   let longest = 0;
+  let longestEvent;
   let longTasks = 0;
   for (const e of events) {
     if (e.ph !== 'X' || !mainThreads.has(`${e.pid}:${e.tid}`)) continue;
     if (e.name !== 'RunTask' && e.name !== 'ThreadControllerImpl::RunTask') continue;
     const ms = (e.dur ?? 0) / 1000;
-    longest = Math.max(longest, ms);
+    if (ms > longest) {
+      longest = ms;
+      longestEvent = e;
+    }
     if (ms >= 50) longTasks++;
   }
-  return { longestTaskMs: longest, longTasks };
+  // What the longest task did: its biggest timeline events (script by URL, layout, paint…).
+  const inside = longestEvent
+    ? events.filter(
+        (e) =>
+          e !== longestEvent && e.ph === 'X' && e.pid === longestEvent.pid && e.tid === longestEvent.tid &&
+          e.ts >= longestEvent.ts && e.ts + (e.dur ?? 0) <= longestEvent.ts + longestEvent.dur && (e.dur ?? 0) >= 2000 &&
+          !/RunTask/.test(e.name),
+      )
+    : [];
+  const describe = (e) => {
+    const d = e.args?.data ?? {};
+    const where = d.url ? `${d.functionName ? `${d.functionName} ` : ''}${String(d.url).replace(/^https?:\/\/[^/]+/, '')}${d.lineNumber ? `:${d.lineNumber}` : ''}` : d.type ?? '';
+    return `${e.name}${where ? ` ${where}` : ''} ${(e.dur / 1000).toFixed(0)} ms`;
+  };
+  const longestTaskBreakdown = inside
+    .sort((a, b) => b.dur - a.dur)
+    .slice(0, 4)
+    .map(describe);
+  return { longestTaskMs: longest, longTasks, longestTaskBreakdown };
 }
 
 async function measurePage(browser, url, inputSelector, log) {
@@ -101,6 +123,7 @@ async function measurePage(browser, url, inputSelector, log) {
       droppedFrames: frames.dropped,
       expectedFrames: Math.round(durationMs / FRAME_MS),
     };
+    if (result.longestTaskBreakdown.length > 0) log(`  longest task: ${result.longestTaskBreakdown.join(' · ')}`);
     log(
       `  ${url}: longest task ${result.longestTaskMs.toFixed(0)} ms · scripting ${scriptingMs.toFixed(0)} ms (${result.scriptingPct.toFixed(1)} %) · dropped ${frames.dropped}/${result.expectedFrames} frames · ${(durationMs / 1000).toFixed(1)} s`,
     );
