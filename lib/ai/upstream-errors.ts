@@ -10,6 +10,13 @@ import { HttpError } from '@/lib/http/errors';
 
 const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
+/** A 200 whose body broke off: the SDK reports it as an API error with the 2xx status. */
+const CONNECTION_LOST = new HttpError(
+  502,
+  'upstream_error',
+  'The connection to Azure OpenAI was lost before the reply was complete.',
+);
+
 function retryAfterSeconds(headers: Record<string, string> | undefined): string {
   const ms = Number(headers?.['retry-after-ms']);
   if (Number.isFinite(ms) && ms >= 0) return String(Math.ceil(ms / 1000));
@@ -40,6 +47,7 @@ function fromApiCallError(error: APICallError): HttpError {
   if (status === undefined) {
     return new HttpError(502, 'upstream_error', 'Could not reach Azure OpenAI.');
   }
+  if (status < 300) return CONNECTION_LOST;
   if (status === 429) {
     const retryAfter = retryAfterSeconds(error.responseHeaders);
     return new HttpError(
@@ -90,5 +98,5 @@ export function toHttpError(error: unknown): HttpError {
     return new HttpError(504, 'upstream_timeout', 'Azure OpenAI took too long to answer.');
   }
   // A socket that closes mid-reply surfaces as a fetch TypeError ("terminated").
-  return new HttpError(502, 'upstream_error', 'The connection to Azure OpenAI failed before the reply was complete.');
+  return CONNECTION_LOST;
 }

@@ -43,6 +43,12 @@ export async function startChatStream(request: ChatRequest, config: AppConfig): 
     maxRetries: 2,
   });
 
+  const reportError = (error: unknown): string => {
+    const httpError = toHttpError(error);
+    if (httpError.status >= 500) console.error(`[chat] ${modelId}: ${httpError.message} (${describe(error)})`);
+    return httpError.message;
+  };
+
   const uiChunks = result.toUIMessageStream<ChatMessage>({
     originalMessages: request.messages,
     messageMetadata: ({ part }): ChatMessageMetadata | undefined => {
@@ -62,9 +68,7 @@ export async function startChatStream(request: ChatRequest, config: AppConfig): 
     },
     onError: (error) => {
       firstError ??= error;
-      const httpError = toHttpError(error);
-      if (httpError.status >= 500) console.error(`[chat] ${modelId}: ${httpError.message}`, describe(error));
-      return httpError.message;
+      return reportError(error);
     },
   });
 
@@ -103,9 +107,17 @@ export async function startChatStream(request: ChatRequest, config: AppConfig): 
       for (const chunk of preamble) controller.enqueue(chunk);
     },
     async pull(controller) {
-      const { done, value } = await reader.read();
-      if (done) controller.close();
-      else controller.enqueue(value);
+      try {
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch (error) {
+        // A failure the SDK throws instead of reporting (e.g. the socket dropped mid-reply):
+        // tell the client in-band and end the stream cleanly, keeping what was already sent.
+        firstError ??= error;
+        controller.enqueue({ type: 'error', errorText: reportError(error) });
+        controller.close();
+      }
     },
     cancel(reason) {
       upstream.abort(reason);

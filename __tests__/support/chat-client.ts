@@ -1,0 +1,100 @@
+import { POST } from '@/app/api/chat/route';
+import type { ChatMessageMetadata } from '@/lib/chat/metadata';
+
+/**
+ * Calls the real `/api/chat` route handler with a real `Request`, the way Next.js does, and
+ * reads its answer the way a client would.
+ */
+
+export interface PostOptions {
+  query?: string;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  rawBody?: string;
+}
+
+export function postChat(body: unknown, options: PostOptions = {}): Promise<Response> {
+  return POST(
+    new Request(`http://localhost/api/chat${options.query ?? ''}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...options.headers },
+      body: options.rawBody ?? JSON.stringify(body),
+      signal: options.signal,
+    }),
+  );
+}
+
+export interface UiStreamChunk {
+  type: string;
+  delta?: string;
+  errorText?: string;
+  messageMetadata?: ChatMessageMetadata;
+  [key: string]: unknown;
+}
+
+export interface ReadUiStream {
+  chunks: UiStreamChunk[];
+  text: string;
+  metadata: ChatMessageMetadata;
+  errors: string[];
+  /** Milliseconds from the start of reading to each text delta, to see progressive delivery. */
+  deltaTimes: number[];
+}
+
+/** Parses an SSE UI message stream: `data: {json}` events, ending with `data: [DONE]`. */
+export async function readUiStream(response: Response): Promise<ReadUiStream> {
+  const started = performance.now();
+  const result: ReadUiStream = { chunks: [], text: '', metadata: {}, errors: [], deltaTimes: [] };
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let sawDone = false;
+  for await (const bytes of response.body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(bytes, { stream: true });
+    let boundary: number;
+    while ((boundary = buffer.indexOf('\n\n')) >= 0) {
+      const event = buffer.slice(0, boundary);
+      buffer = buffer.slice(boundary + 2);
+      const data = event
+        .split('\n')
+        .filter((line) => line.startsWith('data: '))
+        .map((line) => line.slice(6))
+        .join('\n');
+      if (!data) continue;
+      if (data === '[DONE]') {
+        sawDone = true;
+        continue;
+      }
+      const chunk = JSON.parse(data) as UiStreamChunk;
+      result.chunks.push(chunk);
+      if (chunk.type === 'text-delta') {
+        result.text += chunk.delta;
+        result.deltaTimes.push(performance.now() - started);
+      }
+      if (chunk.type === 'error') result.errors.push(chunk.errorText ?? '');
+      if (chunk.messageMetadata) result.metadata = { ...result.metadata, ...chunk.messageMetadata };
+    }
+  }
+  if (!sawDone) throw new Error('The UI message stream ended without [DONE]: it was not closed cleanly.');
+  return result;
+}
+
+export async function readErrorBody(response: Response): Promise<{ code: string; message: string }> {
+  expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+  const body = (await response.json()) as { error: { code: string; message: string } };
+  expect(typeof body.error.code).toBe('string');
+  expect(body.error.message.length).toBeGreaterThan(10);
+  return body.error;
+}
+
+/** Sets environment variables for the next requests (config is re-read when env changes). */
+export function useEnv(vars: Record<string, string | undefined>): () => void {
+  const previous = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
+  const apply = (values: Record<string, string | undefined>) => {
+    for (const [name, value] of Object.entries(values)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+  apply(vars);
+  return () => apply(previous);
+}
