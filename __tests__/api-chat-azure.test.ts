@@ -206,6 +206,7 @@ describe.each(['responses', 'chat'] as const)('AZURE_API=%s', (api) => {
       expect(emulator.counters.inFlight).toBe(1);
       controller.abort();
       await emulator.waitFor((c) => c.aborts === 1, 1000);
+      await reader.cancel(); // as the server does for a gone client; stops the SSE keep-alive timer
     });
 
     test('a reader that cancels the body aborts the upstream request too', async () => {
