@@ -153,6 +153,7 @@ export function serverDefinitions() {
     ...[0, 16, 33, 50, 100].flatMap((ms) => [
       { key: `ai-sdk-coalesce-${ms}`, label: `getting-started + coalesceDeltas ${ms} ms`, path: '/api/chat-coalesced' },
       { key: `ai-sdk-upstream-${ms}`, label: `getting-started + coalescingFetch ${ms} ms`, path: '/api/chat-upstream-coalesced' },
+      { key: `lowmem-${ms}`, label: `streamTextLowMemory + coalescingFetch ${ms} ms`, path: '/api/chat-lowmem' },
       { key: `lean-${ms}`, label: `provider doStream in 1 layer, coalesce ${ms} ms`, path: '/api/lean' },
       { key: `relay-ui-${ms}`, label: `hand SSE relay (UI protocol), coalesce ${ms} ms`, path: '/api/relay-ui' },
     ].map((e) => ({ ...e, ...nextStart(BASELINE_APP, { BENCH_COALESCE_MS: String(ms) }), format: 'ui', experiment: true }))),

@@ -120,5 +120,10 @@ const summary = {
   totalP99: pct(totals, 99),
   wallMs: performance.now() - started,
 };
+const failedAfter = results.filter((r) => !r.ok).map((r) => r.total);
+if (failedAfter.length > 0) {
+  summary.failedAfterMs = { min: Math.min(...failedAfter), p50: pct(failedAfter, 50), max: Math.max(...failedAfter) };
+  summary.failedWithText = results.filter((r) => !r.ok && r.chars > 0).length;
+}
 process.stdout.write(`${JSON.stringify(summary)}\n`);
 agent.destroy();
