@@ -11,8 +11,10 @@ import { MessageList } from './message-list';
 import { ReplyError } from './reply-error';
 
 /**
- * How often a streaming reply is re-rendered (ms). Tokens arrive every ~25 ms; rendering at
- * most every 40 ms halves markdown work on long replies while still looking continuous.
+ * How often a streaming reply is re-rendered (ms). Measured in Chromium on a 2,300-token markdown
+ * reply at 150 tokens/s: main-thread script 3.8 s unthrottled, 1.6 s at 40 ms, 1.0 s at 80 ms
+ * (which looks choppy at 12 updates/s). 40 ms keeps 25 updates/s; script time per second stays
+ * flat as the reply grows, since only the streaming message and its last block re-render.
  */
 export const REPLY_RENDER_THROTTLE_MS = 40;
 

@@ -39,6 +39,14 @@ async function openChat(options: BrowserContextOptions = {}): Promise<ChatPage> 
 test('a reply grows while it streams, then shows rendered markdown and highlighted code', async () => {
   const chat = await openChat();
   await expectVisible(chat.page.getByText('Offline demo model'));
+  // Layout shifts (not scrolling) while the reply streams: the text must not jump around.
+  await chat.page.evaluate(() => {
+    const record = window as unknown as { layoutShift: number };
+    record.layoutShift = 0;
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries() as Array<PerformanceEntry & { value: number }>) record.layoutShift += entry.value;
+    }).observe({ type: 'layout-shift' });
+  });
   await chat.send('Show me what you can do');
   await chat.stopButton.waitFor();
 
@@ -56,6 +64,7 @@ test('a reply grows while it streams, then shows rendered markdown and highlight
   expect(samples.at(-1)).toBeGreaterThan(samples[0]);
 
   await chat.waitForReplyEnd();
+  expect(await chat.page.evaluate(() => (window as unknown as { layoutShift: number }).layoutShift)).toBeLessThan(0.05);
   const reply = chat.lastReply;
   expect((await chat.lastReplyText()).length).toBeGreaterThan(samples[0]);
   expect(await reply.getByRole('listitem').count()).toBeGreaterThan(0);
