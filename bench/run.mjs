@@ -14,7 +14,7 @@
 //          when named), --workloads=paced,burst, --cuts (the cut experiments, paced + burst,
 //          written to bench/results/cuts.{md,json,svg}),
 //          --profile (run the servers under `node --cpu-prof`; writes bench/results/profile.md
-//          instead of latest.*), --out=name (write run-name.* instead of latest.*)
+//          instead of latest.*), --out=name (write bench/.work/run-name.* instead of bench/results/latest.*)
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -310,15 +310,17 @@ async function main() {
   results.durationS = (Date.now() - started) / 1000;
   const suffix = option('out') ? `-${option('out')}` : '';
   const name = flag('cuts') ? 'cuts' : suffix ? `run${suffix}` : 'latest';
-  writeFileSync(path.join(RESULTS, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  // Ad-hoc runs (--out) stay out of the committed results.
+  const dir = suffix && !flag('cuts') ? WORK : RESULTS;
+  writeFileSync(path.join(dir, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
   const md = renderMarkdown(results, WORKLOADS, {
     chart: `${name}.svg`,
     title: flag('cuts') ? 'Streaming benchmark — cut experiments (`npm run bench -- --cuts`)' : undefined,
   });
-  writeFileSync(path.join(RESULTS, `${name}.md`), md);
-  writeFileSync(path.join(RESULTS, `${name}.svg`), renderChart(results, WORKLOADS));
+  writeFileSync(path.join(dir, `${name}.md`), md);
+  writeFileSync(path.join(dir, `${name}.svg`), renderChart(results, WORKLOADS));
   console.log(`\n${md}`);
-  log(`wrote bench/results/${name}.{md,json,svg} in ${results.durationS.toFixed(0)} s`);
+  log(`wrote ${path.relative(ROOT, dir)}/${name}.{md,json,svg} in ${results.durationS.toFixed(0)} s`);
 }
 
 function fmt(ms) {
