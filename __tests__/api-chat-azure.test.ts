@@ -31,6 +31,8 @@ describe.each(['responses', 'chat'] as const)('AZURE_API=%s', (api) => {
       SYSTEM_PROMPT: 'You are the test assistant.',
       MAX_OUTPUT_TOKENS: '256',
       UPSTREAM_TIMEOUT_MS: '3000',
+      RATE_LIMIT_PER_MINUTE: '0',
+      STREAM_COALESCE_MS: '0',
     });
   });
 
@@ -57,6 +59,16 @@ describe.each(['responses', 'chat'] as const)('AZURE_API=%s', (api) => {
         usage: { outputTokens: 12 },
       });
       expect(lastUpstream().api).toBe(api);
+    });
+
+    test('with STREAM_COALESCE_MS, tokens are merged into fewer events, the text unchanged', async () => {
+      restore = useEnv({ STREAM_COALESCE_MS: '50' });
+      emulator.setScenario({ words: 60, tokensPerSecond: 200 });
+      const reply = await readUiStream(await postChat({ message: 'hi' }));
+      expect(reply.text).toBe(numberedWords(60));
+      // 60 tokens over ~300 ms in 50 ms windows: about 7 events instead of 60.
+      expect(reply.deltaTimes.length).toBeLessThan(20);
+      expect(reply.deltaTimes.length).toBeGreaterThan(2);
     });
 
     test('plain text for Accept: text/plain and ?format=text', async () => {
@@ -233,6 +245,7 @@ describe('recorded Azure streams are relayed exactly', () => {
       AZURE_API_KEY: API_KEY,
       AZURE_DEPLOYMENTS: 'gpt-main',
       AZURE_API: api,
+      RATE_LIMIT_PER_MINUTE: '0',
     });
     emulator.setScenario({ replay: recording });
     const reply = await readUiStream(await postChat({ message: 'hi' }));

@@ -11,6 +11,9 @@ const noAzure = {
   AZURE_DEPLOYMENTS: undefined,
   MAX_OUTPUT_TOKENS: undefined,
   DEMO_TOKENS_PER_SECOND: '400',
+  RATE_LIMIT_PER_MINUTE: '0',
+  // Every token its own event here; coalescing is tested with the emulator.
+  STREAM_COALESCE_MS: '0',
 };
 
 let restore: () => void;

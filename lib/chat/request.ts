@@ -24,7 +24,7 @@ const conversationRole = z.enum(['user', 'assistant'], {
 });
 
 const uiMessagesBody = z.object({
-  id: z.string().min(1).max(200).optional(),
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, 'id must be 1–200 letters, digits, "-" or "_"').optional(),
   messages: z
     .array(z.object({ id: z.string().optional(), role: conversationRole, parts: z.array(z.unknown()) }).loose())
     .min(1, 'messages must contain at least one message'),

@@ -2,6 +2,10 @@ import { createUIMessageStreamResponse } from 'ai';
 import { HttpError } from '@/lib/http/errors';
 import type { ChatMessageMetadata } from './metadata';
 import type { ChatRequest } from './request';
+import type { AppConfig } from '@/lib/config';
+import { getResumableStreamContext } from '@/lib/storage/pubsub';
+import { registerActiveStream } from './active-streams';
+import { coalesceDeltas } from './coalesce-deltas';
 import type { ChatChunk, ChatStream } from './stream';
 
 /**
@@ -35,14 +39,51 @@ export const STREAMING_HEADERS: Record<string, string> = {
 /** SSE comments every 15 s keep idle connections open through proxies during slow first tokens. */
 const KEEP_ALIVE_MS = 15_000;
 
-export function respond(format: ResponseFormat, stream: ChatStream, headers: HeadersInit = {}): Response | Promise<Response> {
+export interface DeliveryOptions {
+  format: ResponseFormat;
+  /** The incoming request: its abort signal tells us when the caller hung up. */
+  request: Request;
+  /** Set for `useChat` conversations: their replies survive a dropped connection. */
+  chatId?: string;
+  headers?: HeadersInit;
+  config: AppConfig;
+}
+
+/**
+ * A `useChat` reply (UI format with a chat id) is resumable: it keeps generating when the
+ * connection drops so a reload can pick it up, and only an explicit Stop cancels it. Every
+ * other reply belongs to its connection: a caller that hangs up cancels the upstream request.
+ */
+export async function respond(stream: ChatStream, options: DeliveryOptions): Promise<Response> {
+  const { format, request, chatId, headers = {}, config } = options;
+  const streamId = format === 'ui' && chatId ? await tryRegister(chatId, stream, config) : undefined;
+  if (!streamId) {
+    request.signal.addEventListener('abort', () => stream.abort(request.signal.reason), { once: true });
+  }
+
   if (format === 'json') return jsonResponse(stream, headers);
-  if (format === 'text') return textResponse(stream, headers);
+  const chunks = stream.chunks.pipeThrough(coalesceDeltas<ChatChunk>({ windowMs: config.streamCoalesceMs }));
+  if (format === 'text') return textResponse(chunks, headers);
   return createUIMessageStreamResponse({
-    stream: stream.chunks,
+    stream: chunks,
     headers: { ...STREAMING_HEADERS, ...headersObject(headers) },
     keepAliveMs: KEEP_ALIVE_MS,
+    consumeSseStream: streamId
+      ? async ({ stream: copy }) => {
+          await getResumableStreamContext(config).createNewResumableStream(streamId, () => copy);
+        }
+      : undefined,
   });
+}
+
+async function tryRegister(chatId: string, stream: ChatStream, config: AppConfig): Promise<string | undefined> {
+  try {
+    return await registerActiveStream(chatId, stream, config);
+  } catch (error) {
+    // The store is down: still answer, just without resumption (and say so in the log).
+    console.error(`[chat] stream store unavailable, chat ${chatId} will not be resumable:`, (error as Error).message);
+    return undefined;
+  }
 }
 
 function headersObject(headers: HeadersInit): Record<string, string> {
@@ -55,10 +96,10 @@ function finishNote(metadata: ChatMessageMetadata | undefined): string {
   return '';
 }
 
-function textResponse(stream: ChatStream, headers: HeadersInit): Response {
+function textResponse(chunks: ReadableStream<ChatChunk>, headers: HeadersInit): Response {
   const encoder = new TextEncoder();
   let metadata: ChatMessageMetadata | undefined;
-  const body = stream.chunks.pipeThrough(
+  const body = chunks.pipeThrough(
     new TransformStream<ChatChunk, Uint8Array>({
       transform(chunk, controller) {
         if (chunk.type === 'text-delta') controller.enqueue(encoder.encode(chunk.delta));

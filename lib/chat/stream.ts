@@ -16,6 +16,8 @@ export interface ChatStream {
   abort(reason?: unknown): void;
   /** The first failure the stream reported, as the API's error (undefined while all is well). */
   failure(): HttpError | undefined;
+  /** Settles when generation is over: finished, failed, stopped or cancelled. */
+  finished: Promise<void>;
 }
 
 /** Chunks that can come before the model has produced anything worth waiting for. */
@@ -41,6 +43,9 @@ export async function startChatStream(request: ChatRequest, config: AppConfig): 
     // Retries happen only before the first token (honouring Retry-After); bounded so a
     // request cannot wait on a throttled deployment for minutes.
     maxRetries: 2,
+    // The SDK would print the whole error object; it is reported once, concisely and without
+    // request details, by the UI stream's onError below.
+    onError: () => {},
   });
 
   const reportError = (error: unknown): string => {
@@ -102,6 +107,9 @@ export async function startChatStream(request: ChatRequest, config: AppConfig): 
     clearTimeout(timer);
   }
 
+  let markFinished!: () => void;
+  const finished = new Promise<void>((resolve) => (markFinished = resolve));
+
   const chunks = new ReadableStream<ChatChunk>({
     start(controller) {
       for (const chunk of preamble) controller.enqueue(chunk);
@@ -109,18 +117,22 @@ export async function startChatStream(request: ChatRequest, config: AppConfig): 
     async pull(controller) {
       try {
         const { done, value } = await reader.read();
-        if (done) controller.close();
-        else controller.enqueue(value);
+        if (done) {
+          controller.close();
+          markFinished();
+        } else controller.enqueue(value);
       } catch (error) {
         // A failure the SDK throws instead of reporting (e.g. the socket dropped mid-reply):
         // tell the client in-band and end the stream cleanly, keeping what was already sent.
         firstError ??= error;
         controller.enqueue({ type: 'error', errorText: reportError(error) });
         controller.close();
+        markFinished();
       }
     },
     cancel(reason) {
       upstream.abort(reason);
+      markFinished();
       return reader.cancel(reason);
     },
   });
@@ -130,6 +142,7 @@ export async function startChatStream(request: ChatRequest, config: AppConfig): 
     chunks,
     abort: (reason) => upstream.abort(reason),
     failure: () => (firstError === undefined ? undefined : toHttpError(firstError)),
+    finished,
   };
 }
 

@@ -2,31 +2,43 @@ import { getConfig } from '@/lib/config';
 import { parseChatRequest } from '@/lib/chat/request';
 import { negotiateFormat, respond } from '@/lib/chat/respond';
 import { startChatStream } from '@/lib/chat/stream';
+import { assertAllowedOrigin, authorize, corsHeaders, preflightResponse } from '@/lib/http/access';
+import { clientIdentity } from '@/lib/http/client-identity';
 import { errorResponse } from '@/lib/http/errors';
 import { methodNotAllowed } from '@/lib/http/method-not-allowed';
 import { readJsonBody } from '@/lib/http/read-json';
+import { enforceRateLimit } from '@/lib/http/rate-limit';
 
 // Node, not edge: resumable streams and shared rate limits keep state in-process or in Redis
 // over TCP, which the edge runtime cannot do.
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
+/**
+ * Who may call is checked before the body is read, so strangers cost neither parsing nor
+ * tokens: authorize → limit → parse → stream → respond.
+ */
 export async function POST(request: Request): Promise<Response> {
   const config = getConfig();
+  const cors = corsHeaders(request, config);
   try {
-    const body = await readJsonBody(request, config.limits.maxBodyBytes);
-    const chat = await parseChatRequest(body, config);
+    assertAllowedOrigin(request, config);
+    await authorize(request, config);
+    await enforceRateLimit(clientIdentity(request, config), config);
+    const chat = await parseChatRequest(await readJsonBody(request, config.limits.maxBodyBytes), config);
     const format = negotiateFormat(request, chat);
     const stream = await startChatStream(chat, config);
-    // A caller that hangs up is not charged for tokens nobody will read.
-    request.signal.addEventListener('abort', () => stream.abort(request.signal.reason), { once: true });
-    return await respond(format, stream);
+    return await respond(stream, { format, request, chatId: chat.chatId, headers: cors, config });
   } catch (error) {
-    return errorResponse(error);
+    return errorResponse(error, cors);
   }
 }
 
-export const GET = methodNotAllowed(['POST']);
+export function OPTIONS(request: Request): Response {
+  return preflightResponse(request);
+}
+
+export const GET = methodNotAllowed(['POST', 'OPTIONS']);
 export const PUT = GET;
 export const PATCH = GET;
 export const DELETE = GET;

@@ -1,0 +1,58 @@
+import { generateId } from 'ai';
+import { getConfig, type AppConfig } from '@/lib/config';
+import { getStreamPubSub } from '@/lib/storage/pubsub';
+import type { ChatStream } from './stream';
+
+/**
+ * Which reply is being generated for which chat, kept in the same store as the resumable
+ * streams (in-process, or Redis shared by every instance). It lets a reconnecting browser find
+ * the stream to resume, and lets an explicit Stop reach the instance that is generating,
+ * whichever instance the Stop request lands on: the stop travels as a pub/sub message.
+ */
+
+/** A reply outlives its connection at most this long; longer ones are not resumable. */
+const ACTIVE_TTL_SECONDS = 60 * 60;
+
+const activeKey = (chatId: string) => `chat-active:${chatId}`;
+const stopChannel = (streamId: string) => `chat-stop:${streamId}`;
+
+export async function activeStreamId(chatId: string, config: AppConfig = getConfig()): Promise<string | undefined> {
+  const value = await getStreamPubSub(config).publisher.get(activeKey(chatId));
+  return typeof value === 'string' && value ? value : undefined;
+}
+
+/**
+ * Records `stream` as the chat's active reply until it ends, and aborts it when a Stop for
+ * it arrives. Returns the new stream id.
+ */
+export async function registerActiveStream(
+  chatId: string,
+  stream: ChatStream,
+  config: AppConfig = getConfig(),
+): Promise<string> {
+  const { publisher, subscriber } = getStreamPubSub(config);
+  const streamId = generateId();
+  await subscriber.subscribe(stopChannel(streamId), () => stream.abort(new Error('Stopped by the user.')));
+  await publisher.set(activeKey(chatId), streamId, { EX: ACTIVE_TTL_SECONDS });
+
+  void stream.finished.then(async () => {
+    try {
+      await subscriber.unsubscribe(stopChannel(streamId));
+      // Only clear the record if a newer reply has not replaced it meanwhile.
+      if ((await activeStreamId(chatId, config)) === streamId) {
+        await publisher.set(activeKey(chatId), '', { EX: 1 });
+      }
+    } catch (error) {
+      console.error(`[chat] could not clear the active stream of chat ${chatId}:`, (error as Error).message);
+    }
+  });
+  return streamId;
+}
+
+/** Cancels the chat's active reply wherever it runs. Returns false when nothing was running. */
+export async function stopActiveStream(chatId: string, config: AppConfig = getConfig()): Promise<boolean> {
+  const streamId = await activeStreamId(chatId, config);
+  if (!streamId) return false;
+  await getStreamPubSub(config).publisher.publish(stopChannel(streamId), 'stop');
+  return true;
+}
