@@ -23,7 +23,12 @@ export const AssistantMessage = memo(function AssistantMessage({ message, stream
   const usage = usageNote(message.metadata?.usage);
 
   return (
-    <article className="message message-assistant" aria-label="Assistant reply" data-streaming={streaming || undefined}>
+    <article
+      className="message message-assistant"
+      aria-label="Assistant reply"
+      aria-busy={streaming}
+      data-streaming={streaming || undefined}
+    >
       <Markdown text={text} streaming={streaming} />
       {/* The footer keeps its height while streaming so the end of a reply does not shift the page. */}
       <footer className="message-footer" data-hidden={streaming || undefined}>

@@ -52,7 +52,17 @@ export const Composer = memo(function Composer({ busy, onSend, onStop }: Compose
         }}
       />
       {busy ? (
-        <button type="button" className="composer-button composer-stop" aria-label="Stop reply" title="Stop (Esc)" onClick={onStop}>
+        <button
+          type="button"
+          className="composer-button composer-stop"
+          aria-label="Stop reply"
+          title="Stop (Esc)"
+          onClick={() => {
+            onStop();
+            // The Stop button is about to become Send; keep the keyboard user in the composer.
+            inputRef.current?.focus();
+          }}
+        >
           <StopIcon />
         </button>
       ) : (

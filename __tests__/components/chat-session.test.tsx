@@ -136,6 +136,7 @@ test('the Stop button stops the reply too', async () => {
   fireEvent.click(screen.getByRole('button', { name: 'Stop reply' }));
   await replyFinished('Some text');
   expect(server.stopRequests()).toHaveLength(1);
+  expect(composer()).toHaveFocus();
   expect(lastReply()).toHaveTextContent('Some text');
 });
 
