@@ -8,7 +8,7 @@ import { describeChatError } from '@/lib/client/chat-error';
 import { Composer } from './composer';
 import { EmptyChat } from './empty-chat';
 import { MessageList } from './message-list';
-import { ReplyError } from './reply-error';
+import { RetryNotice } from './retry-notice';
 
 /**
  * How often a streaming reply is re-rendered (ms). Measured in Chromium on a 2,300-token markdown
@@ -17,6 +17,8 @@ import { ReplyError } from './reply-error';
  * flat as the reply grows, since only the streaming message and its last block re-render.
  */
 export const REPLY_RENDER_THROTTLE_MS = 40;
+
+const NO_REPLY = 'No reply: it was stopped before it began.';
 
 const RESUME_FAILED =
   'The reply was interrupted (the page was reloaded or the connection dropped) and could not be resumed.';
@@ -133,7 +135,12 @@ export function ChatSession({ conversationId, initialMessages, resume, connectio
           onRegenerate={busy ? undefined : retry}
           onEditLast={busy ? undefined : editLast}
         >
-          {errorText && <ReplyError message={errorText} onRetry={retry} />}
+          {errorText ? (
+            <RetryNotice message={errorText} urgent onRetry={retry} />
+          ) : (
+            !busy &&
+            lastMessage?.role === 'user' && <RetryNotice message={NO_REPLY} urgent={false} onRetry={retry} />
+          )}
         </MessageList>
       )}
       <p className="visually-hidden" role="status" aria-live="polite">

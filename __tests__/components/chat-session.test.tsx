@@ -140,6 +140,19 @@ test('the Stop button stops the reply too', async () => {
   expect(lastReply()).toHaveTextContent('Some text');
 });
 
+test('stopping before the first word leaves no empty reply, and offers Retry', async () => {
+  renderSession({ replies: [{ deltas: [], silentUntilAborted: true }, { deltas: ['Now it works'] }] });
+  send('Question');
+  fireEvent.click(await screen.findByRole('button', { name: 'Stop reply' }));
+  const notice = await screen.findByText('No reply: it was stopped before it began.');
+  expect(screen.queryAllByRole('article', { name: 'Assistant reply' })).toHaveLength(0);
+  expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+
+  fireEvent.click(within(notice.parentElement!).getByRole('button', { name: 'Retry' }));
+  await replyFinished('Now it works');
+  expect(screen.queryByText('No reply: it was stopped before it began.')).not.toBeInTheDocument();
+});
+
 test('a refused request shows the server message, and Retry sends it again', async () => {
   const { server } = renderSession({
     replies: [

@@ -20,6 +20,8 @@ export type ScriptedReply =
       holdOpen?: boolean;
       /** After the deltas, break the connection (the body fails as fetch does on a network error). */
       dropConnection?: boolean;
+      /** Send nothing at all until the client goes away (a model that has not started yet). */
+      silentUntilAborted?: boolean;
     }
   | { status: number; code: string; message: string };
 
@@ -66,6 +68,11 @@ export function createFakeChatServer(
     const signal = init?.signal ?? undefined;
     const stream = createUIMessageStream<ChatMessage>({
       execute: async ({ writer }) => {
+        if (reply.silentUntilAborted) {
+          await new Promise((resolve) => signal?.addEventListener('abort', resolve, { once: true }));
+          aborted += 1;
+          return;
+        }
         writer.write({ type: 'start', messageMetadata: { model: body?.model } });
         writer.write({ type: 'text-start', id: 'text' });
         for (const delta of reply.deltas) {
