@@ -82,7 +82,7 @@ test('a reply grows while it streams, then shows rendered markdown and highlight
   await expectVisible(reply.getByRole('button', { name: 'Regenerate reply' }));
 });
 
-test('chats survive a reload, including a reply that the reload interrupted', async () => {
+test('chats survive a reload, and a reply interrupted by a reload resumes and completes', async () => {
   const chat = await openChat();
   await chat.send('First question');
   await chat.waitForReplyEnd();
@@ -102,11 +102,22 @@ test('chats survive a reload, including a reply that the reload interrupted', as
 
   await expectVisible(chat.page.getByRole('article', { name: 'Your message' }).getByText('Second question'));
   await chat.replies.nth(1).waitFor();
+  expect((await chat.lastReplyText()).length).toBeGreaterThan(0);
+
+  // The reply carries on where it was (the server kept generating) and ends normally: the same
+  // reply, not a second one, and not cut short.
+  await chat.waitForReplyEnd();
   const afterReload = await chat.lastReplyText();
-  expect(afterReload.length).toBeGreaterThan(0);
-  // Whether the reply was resumed or kept as it was, it is the same reply, not a new one.
   expect(afterReload.slice(0, 20)).toBe(beforeReload.slice(0, 20));
+  expect(afterReload.length).toBeGreaterThan(beforeReload.length);
   expect(await chat.replies.count()).toBe(2);
+  await expectVisible(chat.lastReply.getByText(/\d+ tokens/));
+  expect(await chat.lastReply.getByText('Incomplete reply').count()).toBe(0);
+  expect(await chat.replyError.count()).toBe(0);
+
+  await chat.page.reload();
+  await chat.replies.nth(1).waitFor();
+  expect(await chat.lastReplyText()).toBe(afterReload);
 });
 
 test('conversations can be started, switched, renamed and deleted, and the list survives a reload', async () => {

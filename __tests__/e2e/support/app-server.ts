@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { e2eDistDir, nextBin, projectRoot } from './build';
+import { E2E_BUILD_FAILURE, e2eDistDir, nextBin, projectRoot } from './build';
 
 export interface AppServer {
   url: string;
@@ -27,6 +27,8 @@ const APP_SETTING = /^(AZURE_|CHAT_API_KEYS$|ALLOWED_ORIGINS$|REDIS_URL$|SESSION
  * until it answers `/api/health`.
  */
 export async function startAppServer(settings: Record<string, string> = {}): Promise<AppServer> {
+  const buildFailure = process.env[E2E_BUILD_FAILURE];
+  if (buildFailure) throw new Error(buildFailure);
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !APP_SETTING.test(name))),

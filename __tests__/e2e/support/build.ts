@@ -9,3 +9,6 @@ export const nextBin = path.join(projectRoot, 'node_modules/next/dist/bin/next')
  * sets E2E_DIST_DIR to the folder it built into) and sets E2E_SKIP_BUILD=1.
  */
 export const e2eDistDir = process.env.E2E_DIST_DIR || '.next-e2e';
+
+/** Set by the global setup when the build failed, so every end-to-end test reports why. */
+export const E2E_BUILD_FAILURE = 'E2E_BUILD_FAILURE';

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { e2eDistDir, nextBin, projectRoot } from './build';
+import { E2E_BUILD_FAILURE, e2eDistDir, nextBin, projectRoot } from './build';
 
 interface JestGlobalConfig {
   testPathPatterns?: { patterns: string[] };
@@ -19,6 +19,9 @@ function e2eTestFiles(): string[] {
  * Builds the app once per `jest` run for the browser tests (`next build` takes minutes on two
  * cores, so it is not repeated per test file). Skipped when E2E_SKIP_BUILD=1 (CI built it
  * already) and when the run was narrowed to paths that contain no end-to-end test.
+ *
+ * A failed build must not take the other suites down with it (a throw here aborts the whole
+ * run): it is handed to the end-to-end tests, which fail with the build's reason.
  */
 export default function globalSetup(globalConfig: JestGlobalConfig) {
   if (process.env.E2E_SKIP_BUILD === '1') return;
@@ -27,9 +30,14 @@ export default function globalSetup(globalConfig: JestGlobalConfig) {
   if (!selected) return;
 
   console.log(`\n[e2e] next build → ${e2eDistDir} (set E2E_SKIP_BUILD=1 to reuse an existing build)`);
-  execFileSync(process.execPath, [nextBin, 'build'], {
-    cwd: projectRoot,
-    env: { ...process.env, NEXT_DIST_DIR: e2eDistDir, NEXT_TELEMETRY_DISABLED: '1' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  try {
+    execFileSync(process.execPath, [nextBin, 'build'], {
+      cwd: projectRoot,
+      env: { ...process.env, NEXT_DIST_DIR: e2eDistDir, NEXT_TELEMETRY_DISABLED: '1' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+  } catch (error) {
+    // Test workers start after this and inherit the environment.
+    process.env[E2E_BUILD_FAILURE] = `next build failed (its output is above): ${(error as Error).message}`;
+  }
 }
