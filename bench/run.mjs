@@ -298,7 +298,7 @@ async function main() {
   if (!flag('no-browser') && !flag('cuts')) {
     log('▶ browser benchmark');
     try {
-      results.browser = await runBrowserBench({ emulator, setScenario, startServer, defs: serverDefinitions(), stopProcess, children, log });
+      results.browser = await runBrowserBench({ emulator, setScenario, startServer, defs: serverDefinitions(), stopProcess, children, log, traceDir: WORK });
     } catch (error) {
       results.browser = { error: String(error?.stack ?? error) };
       log(`  ✗ browser: ${results.browser.error}`);

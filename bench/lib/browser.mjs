@@ -7,7 +7,10 @@
 //    stream's duration;
 //  - frames dropped: requestAnimationFrame gaps over 1.5 frames, counted in 60 Hz frames.
 // Pages: this project's chat page and the plain `useChat` page of the getting-started app.
-import { existsSync } from 'node:fs';
+// The Chrome traces are kept in bench/.work/trace-*.json (open them in chrome://tracing or
+// the DevTools Performance panel).
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { markdownTokens, SENTINEL } from './markdown-reply.mjs';
 
 const TOKENS = 2000;
@@ -72,7 +75,7 @@ function tasksFromTrace(buffer) {
   return { longestTaskMs: longest, longTasks, longestTaskBreakdown };
 }
 
-async function measurePage(browser, url, inputSelector, log) {
+async function measurePage(browser, url, inputSelector, log, traceFile) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   try {
@@ -113,6 +116,7 @@ async function measurePage(browser, url, inputSelector, log) {
       return { frames: window.__benchFrames.frames, dropped: window.__benchFrames.dropped };
     });
     const trace = await browser.stopTracing();
+    if (traceFile) writeFileSync(traceFile, trace);
     const tasks = tasksFromTrace(trace);
     const scriptingMs = (script1 - script0) * 1000;
     const result = {
@@ -133,7 +137,7 @@ async function measurePage(browser, url, inputSelector, log) {
   }
 }
 
-export async function runBrowserBench({ emulator, setScenario, startServer, defs, stopProcess, children, log }) {
+export async function runBrowserBench({ emulator, setScenario, startServer, defs, stopProcess, children, log, traceDir }) {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true });
   const tokens = markdownTokens(TOKENS);
@@ -148,7 +152,8 @@ export async function runBrowserBench({ emulator, setScenario, startServer, defs
       try {
         server = await startServer(target.def, emulator);
         await setScenario(emulator, { words: tokens, tokensPerSecond: TOKENS_PER_SECOND });
-        pages[target.key] = await measurePage(browser, `http://127.0.0.1:${server.port}/`, target.selector, log);
+        const traceFile = traceDir ? path.join(traceDir, `trace-${target.key}.json`) : undefined;
+        pages[target.key] = await measurePage(browser, `http://127.0.0.1:${server.port}/`, target.selector, log, traceFile);
       } catch (error) {
         pages[target.key] = { error: String(error?.message ?? error) };
         log(`  ✗ ${target.key}: ${pages[target.key].error}`);
