@@ -16,7 +16,7 @@
 //          --profile (run the servers under `node --cpu-prof`; writes bench/results/profile.md
 //          instead of latest.*), --out=name (write bench/.work/run-name.* instead of bench/results/latest.*)
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -316,11 +316,20 @@ async function main() {
   const md = renderMarkdown(results, WORKLOADS, {
     chart: `${name}.svg`,
     title: flag('cuts') ? 'Streaming benchmark — cut experiments (`npm run bench -- --cuts`)' : undefined,
+    cuts: flag('cuts') ? undefined : readJson(path.join(RESULTS, 'cuts.json')),
   });
   writeFileSync(path.join(dir, `${name}.md`), md);
   writeFileSync(path.join(dir, `${name}.svg`), renderChart(results, WORKLOADS));
   console.log(`\n${md}`);
   log(`wrote ${path.relative(ROOT, dir)}/${name}.{md,json,svg} in ${results.durationS.toFixed(0)} s`);
+}
+
+function readJson(file) {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 function fmt(ms) {
