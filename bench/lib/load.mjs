@@ -16,11 +16,13 @@ const rampMs = opts.rampMs ?? 0;
 const timeoutMs = opts.timeoutMs ?? 120_000;
 const expected = Array.from({ length: words }, (_, i) => `w${i + 1}`).join(' ');
 const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
-const body = JSON.stringify({
-  id: 'bench',
-  messages: [{ id: 'u1', role: 'user', parts: [{ type: 'text', text: 'hi' }] }],
-  trigger: 'submit-message',
-});
+// What `useChat` sends: its own chat id per conversation (so one per reply here).
+const bodyFor = (i) =>
+  JSON.stringify({
+    id: `bench-${process.pid}-${i}`,
+    messages: [{ id: `u${i}`, role: 'user', parts: [{ type: 'text', text: 'hi' }] }],
+    trigger: 'submit-message',
+  });
 
 function textOf(data) {
   if (data === '[DONE]') return '';
@@ -30,7 +32,8 @@ function textOf(data) {
   return json.content ?? '';
 }
 
-function one() {
+function one(i) {
+  const body = bodyFor(i);
   return new Promise((resolve) => {
     const t0 = performance.now();
     let ttft;
@@ -102,7 +105,7 @@ const started = performance.now();
 const jobs = [];
 for (let i = 0; i < concurrency; i++) {
   const at = rampMs > 0 ? (i * rampMs) / concurrency : 0;
-  jobs.push(new Promise((r) => setTimeout(r, at)).then(one));
+  jobs.push(new Promise((r) => setTimeout(r, at)).then(() => one(i)));
 }
 const results = await Promise.all(jobs);
 const ttfts = results.filter((r) => r.ttft !== undefined).map((r) => r.ttft);
