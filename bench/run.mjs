@@ -205,6 +205,7 @@ async function runWorkload(server, emulator, workload) {
   await setScenario(emulator, { words: workload.words, tokensPerSecond: workload.tokensPerSecond, burst: workload.burst ?? false });
   await sleep(300);
   const cpu0 = treeCpuMs(server.child.pid);
+  const emulatorCpu0 = treeCpuMs(emulator.child.pid);
   const rss = rssSampler(server.child.pid);
   const load = await runLoad({
     url: `http://127.0.0.1:${server.port}${server.def.path}`,
@@ -218,7 +219,9 @@ async function runWorkload(server, emulator, workload) {
   await sleep(300);
   const cpuMs = treeCpuMs(server.child.pid) - cpu0;
   const peakRssMb = rss.stop();
-  return { ...load, cpuMs, cpuMsPerReply: cpuMs / workload.concurrency, peakRssMb };
+  // For sanity only: the emulator must not be the bottleneck (it is the same for every server).
+  const emulatorCpuMs = treeCpuMs(emulator.child.pid) - emulatorCpu0;
+  return { ...load, cpuMs, cpuMsPerReply: cpuMs / workload.concurrency, peakRssMb, emulatorCpuMs };
 }
 
 const PROFILE_DIR = path.join(WORK, 'prof');

@@ -70,6 +70,24 @@ export function renderMarkdown(results, workloads, { chart = 'latest.svg', title
     lines.push('');
   }
 
+  if (results.servers.some((s) => s.workloads.paced && s.workloads.burst)) {
+    const rp = refOf(results, 'paced');
+    const rb = refOf(results, 'burst');
+    lines.push('## Summary', '');
+    lines.push('| Server | Paced CPU ms/reply | Paced TTFT p99 | Burst CPU ms/reply | 1,000 concurrent: failed or incomplete | Peak RSS (paced) |');
+    lines.push('|---|---:|---:|---:|---:|---:|');
+    for (const s of results.servers) {
+      const p = s.workloads.paced;
+      const b = s.workloads.burst;
+      const k = s.workloads.scale1000;
+      if (!p || !b) continue;
+      lines.push(
+        `| ${s.label} | ${n(p.cpuMsPerReply, 1)} (${ratio(p.cpuMsPerReply, rp?.cpuMsPerReply)}) | ${n(p.ttftP99)} ms (${ratio(p.ttftP99, rp?.ttftP99)}) | ${n(b.cpuMsPerReply, 1)} (${ratio(b.cpuMsPerReply, rb?.cpuMsPerReply)}) | ${k ? `${k.requests - k.intact} of ${k.requests}` : '—'} | ${n(p.peakRssMb)} MiB |`,
+      );
+    }
+    lines.push('');
+  }
+
   for (const key of ['paced', 'burst']) {
     if (!results.servers.some((s) => s.workloads[key])) continue;
     const ref = refOf(results, key);
