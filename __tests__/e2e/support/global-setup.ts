@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { E2E_BUILD_FAILURE, e2eDistDir, nextBin, projectRoot } from './build';
@@ -30,12 +31,19 @@ export default function globalSetup(globalConfig: JestGlobalConfig) {
   if (!selected) return;
 
   console.log(`\n[e2e] next build → ${e2eDistDir} (set E2E_SKIP_BUILD=1 to reuse an existing build)`);
+  // Built with a fake Azure key made up for this run, so __tests__/secrets.test.ts can search this
+  // very build for it instead of running a second `next build`. The app reads its settings per
+  // request, so the e2e tests still choose demo or Azure when they start the server.
+  const secretScanKey = `sk-fake-SECRET-${randomBytes(16).toString('hex')}`;
+  const fakeAzure = { AZURE_API_KEY: secretScanKey, AZURE_BASE_URL: 'http://127.0.0.1:9/openai/v1', AZURE_DEPLOYMENTS: 'gpt-main,gpt-alt', AZURE_API: 'responses' };
   try {
     execFileSync(process.execPath, [nextBin, 'build'], {
       cwd: projectRoot,
-      env: { ...process.env, NEXT_DIST_DIR: e2eDistDir, NEXT_TELEMETRY_DISABLED: '1' },
+      env: { ...process.env, ...fakeAzure, NEXT_DIST_DIR: e2eDistDir, NEXT_TELEMETRY_DISABLED: '1' },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
+    process.env.SECRET_SCAN_KEY = secretScanKey;
+    process.env.SECRET_SCAN_DIST_DIR = e2eDistDir;
   } catch (error) {
     // Test workers start after this and inherit the environment.
     process.env[E2E_BUILD_FAILURE] = `next build failed (its output is above): ${(error as Error).message}`;
