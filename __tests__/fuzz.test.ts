@@ -64,14 +64,6 @@ const ROUTES: Record<RouteName, { path: (id: string) => string; methods: Record<
   stop: { path: (id) => `/api/chat/${encodeURIComponent(id)}/stop`, methods: dispatchTable(stopRoute) },
 };
 
-/**
- * Methods a route does not export are answered by Next itself with a bare 405 (no body). The
- * [id] routes export no PUT/PATCH/DELETE, so those get Next's empty 405 rather than our JSON
- * error (reported to the team; fixing it means adding exports to the route files). They are
- * still fuzzed for "4xx, no 5xx, no hang"; only the JSON-body check is waived for them.
- */
-const NEXT_DEFAULT_405 = new Set(['stream:PUT', 'stream:PATCH', 'stream:DELETE', 'stop:PUT', 'stop:PATCH', 'stop:DELETE']);
-
 interface Call {
   route: RouteName;
   method: string;
@@ -134,10 +126,6 @@ async function exercise(call: Call): Promise<Outcome> {
   if (STACK_TRACE.test(text)) throw new Error(`Stack trace in the answer to ${what}\n${text.slice(0, 2000)}`);
 
   if (status >= 400) {
-    if (NEXT_DEFAULT_405.has(`${call.route}:${call.method}`)) {
-      expect(status).toBe(405);
-      return { status, contentType, text };
-    }
     if (!/^application\/json/.test(contentType)) throw new Error(`4xx without JSON (${contentType}) for ${what}: ${text}`);
     let body: { error?: { code?: unknown; message?: unknown } };
     try {

@@ -30,3 +30,6 @@ export function OPTIONS(request: Request): Response {
 }
 
 export const GET = methodNotAllowed(['POST', 'OPTIONS']);
+export const PUT = GET;
+export const PATCH = GET;
+export const DELETE = GET;

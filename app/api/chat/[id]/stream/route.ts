@@ -37,3 +37,6 @@ export function OPTIONS(request: Request): Response {
 }
 
 export const POST = methodNotAllowed(['GET', 'OPTIONS']);
+export const PUT = POST;
+export const PATCH = POST;
+export const DELETE = POST;
