@@ -72,7 +72,18 @@ function tasksFromTrace(buffer) {
     .sort((a, b) => b.dur - a.dur)
     .slice(0, 4)
     .map(describe);
-  return { longestTaskMs: longest, longTasks, longestTaskBreakdown };
+  // The same, leaving out tasks that mostly evaluate a newly loaded script chunk (one-off
+  // code loading rather than the per-update rendering work).
+  const evaluations = events.filter((e) => e.ph === 'X' && e.name === 'EvaluateScript' && mainThreads.has(`${e.pid}:${e.tid}`));
+  let longestWithoutLoading = 0;
+  for (const e of events) {
+    if (e.ph !== 'X' || !mainThreads.has(`${e.pid}:${e.tid}`) || !/RunTask/.test(e.name)) continue;
+    const loading = evaluations
+      .filter((x) => x.ts >= e.ts && x.ts + (x.dur ?? 0) <= e.ts + e.dur)
+      .reduce((sum, x) => sum + (x.dur ?? 0), 0);
+    if (loading < 0.5 * e.dur) longestWithoutLoading = Math.max(longestWithoutLoading, e.dur / 1000);
+  }
+  return { longestTaskMs: longest, longTasks, longestTaskBreakdown, longestTaskWithoutLoadingMs: longestWithoutLoading };
 }
 
 async function measurePage(browser, url, inputSelector, log, traceFile) {
