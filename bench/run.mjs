@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runBrowserBench } from './lib/browser.mjs';
-import { firstJsonLine, freePort, rssSampler, startProcess, stopProcess, treeCpuMs, waitForPort } from './lib/proc.mjs';
+import { firstJsonLine, freePort, listenOverflows, rssSampler, startProcess, stopProcess, treeCpuMs, waitForPort } from './lib/proc.mjs';
 import { profileMarkdown, summariseProfiles } from './lib/cpuprofile.mjs';
 import { renderChart, renderMarkdown } from './lib/report.mjs';
 
@@ -206,6 +206,7 @@ async function runWorkload(server, emulator, workload) {
   await sleep(300);
   const cpu0 = treeCpuMs(server.child.pid);
   const emulatorCpu0 = treeCpuMs(emulator.child.pid);
+  const overflows0 = listenOverflows();
   const rss = rssSampler(server.child.pid);
   const load = await runLoad({
     url: `http://127.0.0.1:${server.port}${server.def.path}`,
@@ -221,7 +222,10 @@ async function runWorkload(server, emulator, workload) {
   const peakRssMb = rss.stop();
   // For sanity only: the emulator must not be the bottleneck (it is the same for every server).
   const emulatorCpuMs = treeCpuMs(emulator.child.pid) - emulatorCpu0;
-  return { ...load, cpuMs, cpuMsPerReply: cpuMs / workload.concurrency, peakRssMb, emulatorCpuMs };
+  // Connections the kernel dropped because a listener's accept queue was full (any listener
+  // in this network namespace, in practice the server under test or the emulator).
+  const acceptQueueOverflows = listenOverflows() - overflows0;
+  return { ...load, cpuMs, cpuMsPerReply: cpuMs / workload.concurrency, peakRssMb, emulatorCpuMs, acceptQueueOverflows };
 }
 
 const PROFILE_DIR = path.join(WORK, 'prof');

@@ -109,15 +109,15 @@ export function renderMarkdown(results, workloads, { chart = 'latest.svg', title
 
   if (results.servers.some((s) => s.workloads.scale500 || s.workloads.scale1000)) {
     lines.push('## Scale: 500 and 1,000 concurrent paced replies (100 tokens @ 50 tok/s)', '');
-    lines.push('| Server | 500: failures | intact | TTFT p50 / p99 | CPU ms/reply | 1,000: failures | intact | TTFT p50 / p99 | vs relay p99 | CPU ms/reply | Peak RSS MiB |');
-    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    lines.push('| Server | 500: failures | intact | TTFT p50 / p99 | CPU ms/reply | 1,000: failures | intact | TTFT p50 / p99 | vs relay p99 | CPU ms/reply | Peak RSS MiB | Accept-queue overflows |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     const ref = refOf(results, 'scale1000');
     for (const s of results.servers) {
       const a = s.workloads.scale500;
       const b = s.workloads.scale1000;
       if (!a && !b) continue;
       lines.push(
-        `| ${s.label} | ${a?.failures ?? '—'} | ${a ? `${a.intact}/${a.requests}` : '—'} | ${n(a?.ttftP50)} / ${n(a?.ttftP99)} ms | ${n(a?.cpuMsPerReply, 1)} | ${b?.failures ?? '—'} | ${b ? `${b.intact}/${b.requests}` : '—'} | ${n(b?.ttftP50)} / ${n(b?.ttftP99)} ms | ${ratio(b?.ttftP99, ref?.ttftP99)} | ${n(b?.cpuMsPerReply, 1)} | ${n(b?.peakRssMb)} |`,
+        `| ${s.label} | ${a?.failures ?? '—'} | ${a ? `${a.intact}/${a.requests}` : '—'} | ${n(a?.ttftP50)} / ${n(a?.ttftP99)} ms | ${n(a?.cpuMsPerReply, 1)} | ${b?.failures ?? '—'} | ${b ? `${b.intact}/${b.requests}` : '—'} | ${n(b?.ttftP50)} / ${n(b?.ttftP99)} ms | ${ratio(b?.ttftP99, ref?.ttftP99)} | ${n(b?.cpuMsPerReply, 1)} | ${n(b?.peakRssMb)} | ${b?.acceptQueueOverflows ?? '—'} |`,
       );
     }
     lines.push('');
@@ -213,7 +213,7 @@ function closingNote(results, checks, cuts) {
   if (scale) {
     const s = results.servers.find((x) => x.key === 'project')?.workloads?.scale1000;
     out.push(
-      `**Why replies fail at 1,000.** The route saturates both cores (first-token p50 ${n(s?.ttftP50 / 1000, 0)} s), so \`next start\` stops accepting connections in time; the failed ones are connection resets${s?.failedAfterMs ? ` about ${n(s.failedAfterMs.p50 / 1000, 0)} s after they were opened` : ''}, with no byte of reply — most likely connections left in the kernel’s queue past the listen backlog (Node’s default 511) while the event loop was busy. The pipes and the relay, which stay below saturation, lose none; the fix is the CPU cut above.`,
+      `**Why replies fail at 1,000.** The route saturates both cores (first-token p50 ${n(s?.ttftP50 / 1000, 0)} s), so \`next start\` stops accepting connections in time; the failed ones are connection resets${s?.failedAfterMs ? ` about ${n(s.failedAfterMs.p50 / 1000, 0)} s after they were opened` : ''}, with no byte of reply — most likely connections left in the kernel’s accept queue past the listen backlog (Node’s default 511) while the event loop was busy${s?.acceptQueueOverflows ? ` (the kernel counted ${s.acceptQueueOverflows} accept-queue overflows during this workload)` : ''}. The pipes and the relay, which stay below saturation, lose none; the fix is the CPU cut above.`,
       '',
     );
   }
