@@ -38,7 +38,7 @@ export function ChatSession({ conversationId, initialMessages, resume, connectio
   const resumingRef = useRef(false);
   const [resumeFailed, setResumeFailed] = useState(false);
 
-  const { messages, status, error, sendMessage, regenerate, stop, resumeStream } = useChat<ChatMessage>({
+  const { messages, setMessages, status, error, sendMessage, regenerate, stop, resumeStream } = useChat<ChatMessage>({
     id: conversationId,
     messages: initialMessages,
     transport: connection.transport,
@@ -63,6 +63,17 @@ export function ChatSession({ conversationId, initialMessages, resume, connectio
       resumingRef.current = false;
     });
   }, [resume, resumeStream]);
+
+  // The resume stream replays the reply from its start. When its start carries no message id,
+  // the replay arrives as a new message; the part saved before the reload is then superseded.
+  const [savedPartialId] = useState(() => (resume && initialMessages.at(-1)?.role === 'assistant' ? initialMessages.at(-1)?.id : undefined));
+  useEffect(() => {
+    if (!savedPartialId) return;
+    const index = messages.findIndex((message) => message.id === savedPartialId);
+    if (index !== -1 && index < messages.length - 1 && messages.at(-1)?.role === 'assistant') {
+      setMessages((current) => current.filter((message) => message.id !== savedPartialId));
+    }
+  }, [messages, savedPartialId, setMessages]);
 
   const lastSaved = useRef({ messages: initialMessages, replyInProgress: resume });
   useEffect(() => {

@@ -15,13 +15,15 @@ function renderSession({
   initialMessages = [],
   resume = false,
   resumeStatus,
+  resumeReplay,
 }: {
   replies: ScriptedReply[];
   initialMessages?: ChatMessage[];
   resume?: boolean;
   resumeStatus?: number;
+  resumeReplay?: ScriptedReply;
 }) {
-  const server = createFakeChatServer(replies, { resumeStatus });
+  const server = createFakeChatServer(replies, { resumeStatus, resumeReplay });
   const connection = new ChatConnection({ settings: { model: 'gpt-test', temperature: 0.3 }, fetch: server.fetch });
   const saved: Array<{ messages: ChatMessage[]; replyInProgress: boolean }> = [];
   render(
@@ -272,6 +274,21 @@ test('a reply interrupted by a reload that cannot be resumed keeps its text and 
   fireEvent.click(within(alert).getByRole('button', { name: 'Retry' }));
   await waitFor(() => expect(lastReply()).toHaveTextContent('A complete answer'));
   expect(screen.getAllByRole('article', { name: 'Assistant reply' })).toHaveLength(1);
+});
+
+test('a reply interrupted by a reload is resumed: replayed in full, replacing the saved part', async () => {
+  const { server, saved } = renderSession({
+    replies: [],
+    initialMessages: [userMessage('u1', 'Question'), assistantMessage('a1', 'The beginn')],
+    resume: true,
+    // A replay whose start carries no message id, as the server sends today.
+    resumeReplay: { deltas: ['The beginning ', 'and the end.'] },
+  });
+  await replyFinished('The beginning and the end.');
+  expect(screen.getAllByRole('article', { name: 'Assistant reply' })).toHaveLength(1);
+  expect(lastReply()).not.toHaveTextContent('Incomplete reply');
+  expect(server.requests).toEqual([expect.objectContaining({ method: 'GET', url: '/api/chat/chat-1/stream' })]);
+  expect(saved.at(-1)?.messages.map((message) => message.role)).toEqual(['user', 'assistant']);
 });
 
 test('a reply with nothing left to resume stays as it was, marked as not finished', async () => {

@@ -17,15 +17,14 @@ let context: BrowserContext;
 
 beforeAll(async () => {
   emulator = await startAzureEmulator({ apiKey: 'e2e-key' });
-  [server, browser] = await Promise.all([
-    startAppServer({
-      AZURE_BASE_URL: emulator.url,
-      AZURE_API_KEY: emulator.apiKey,
-      AZURE_DEPLOYMENTS: 'gpt-test,gpt-other',
-      AZURE_API: 'chat',
-    }),
-    launchChromium(),
-  ]);
+  // One after the other, so a server that fails to start leaves no browser behind.
+  server = await startAppServer({
+    AZURE_BASE_URL: emulator.url,
+    AZURE_API_KEY: emulator.apiKey,
+    AZURE_DEPLOYMENTS: 'gpt-test,gpt-other',
+    AZURE_API: 'chat',
+  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

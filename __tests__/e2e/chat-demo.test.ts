@@ -16,7 +16,9 @@ const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
   // Slower than the default 40 tokens/s so a reply is still arriving while it is observed.
-  [server, browser] = await Promise.all([startAppServer({ DEMO_TOKENS_PER_SECOND: '30' }), launchChromium()]);
+  // One after the other, so a server that fails to start leaves no browser behind.
+  server = await startAppServer({ DEMO_TOKENS_PER_SECOND: '30' });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -35,7 +35,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createFakeChatServer(
   replies: ScriptedReply[],
-  { resumeStatus = 204 }: { resumeStatus?: number } = {},
+  {
+    resumeStatus = 204,
+    resumeReplay,
+  }: {
+    /** How GET /api/chat/{id}/stream answers when there is no replay: 204, or an error status. */
+    resumeStatus?: number;
+    /** A reply still being generated, which GET /api/chat/{id}/stream replays from its start. */
+    resumeReplay?: ScriptedReply;
+  } = {},
 ) {
   const requests: RecordedRequest[] = [];
   let aborted = 0;
@@ -53,13 +61,13 @@ export function createFakeChatServer(
     }
 
     if (method === 'POST' && url.endsWith('/stop')) return Response.json({ stopped: true });
-    if (method === 'GET') {
+    if (method === 'GET' && !resumeReplay) {
       return resumeStatus === 204
         ? new Response(null, { status: 204 })
         : Response.json({ error: { code: 'not_found', message: 'Not found' } }, { status: resumeStatus });
     }
 
-    const reply = replies.shift();
+    const reply = method === 'GET' ? resumeReplay : replies.shift();
     if (!reply) throw new Error(`No scripted reply left for request ${requests.length}`);
     if ('status' in reply) {
       return Response.json({ error: { code: reply.code, message: reply.message } }, { status: reply.status });
