@@ -71,11 +71,16 @@ async function eventually<T>(probe: () => Promise<T>, expected: T, timeoutMs = 2
   return value;
 }
 
-/** Reads a few events, then drops the connection the way a closed tab or lost network does. */
-async function readThenDrop(response: Response, events: number): Promise<void> {
+/**
+ * Reads a few events, then drops the connection the way a closed tab or lost network does.
+ * Returns the reply's message id from the start event.
+ */
+async function readThenDrop(response: Response, events: number): Promise<string | undefined> {
   const reader = response.body!.getReader();
-  for (let i = 0; i < events; i++) await reader.read();
+  let received = '';
+  for (let i = 0; i < events; i++) received += new TextDecoder().decode((await reader.read()).value);
   await reader.cancel();
+  return received.match(/"type":"start"[^\n]*"messageId":"([^"]+)"/)?.[1];
 }
 
 describe.each([
@@ -109,13 +114,16 @@ describe.each([
   test('a dropped connection does not stop generation, and resuming replays the whole reply in order', async () => {
     emulator.setScenario({ words: 60, tokensPerSecond: 150 });
     const chatId = `drop-${useRedis}`;
-    await readThenDrop(await send(first, chatId), 8);
+    const messageId = await readThenDrop(await send(first, chatId), 8);
+    expect(messageId).toEqual(expect.any(String));
 
     const resumed = await resume(second, chatId);
     expect(resumed.status).toBe(200);
     expect(resumed.headers.get('content-type')).toBe('text/event-stream');
     const reply: ReadUiStream = await readUiStream(resumed);
     expect(reply.text).toBe(numberedWords(60)); // every word once, in order
+    // The same message id, so a page that saved the partial reply replaces it, not appends.
+    expect(reply.chunks[0]).toMatchObject({ type: 'start', messageId });
     expect(reply.metadata.finishReason).toBe('stop');
     expect(emulator.counters).toMatchObject({ aborts: 0, completed: 1 });
 

@@ -1,4 +1,4 @@
-import { convertToModelMessages, streamText, type InferUIMessageChunk } from 'ai';
+import { convertToModelMessages, generateId, streamText, type InferUIMessageChunk } from 'ai';
 import type { AppConfig } from '@/lib/config';
 import { resolveModel } from '@/lib/ai/models';
 import { toHttpError } from '@/lib/ai/upstream-errors';
@@ -56,6 +56,9 @@ export async function startChatStream(request: ChatRequest, config: AppConfig): 
 
   const uiChunks = result.toUIMessageStream<ChatMessage>({
     originalMessages: request.messages,
+    // The reply's id travels in the stream's start event, so a client that saved a partial
+    // reply and later resumes the stream recognises it as the same message, not a new one.
+    generateMessageId: generateId,
     messageMetadata: ({ part }): ChatMessageMetadata | undefined => {
       if (part.type === 'start') return { model: modelId, createdAt: Date.now() };
       if (part.type === 'finish') {
