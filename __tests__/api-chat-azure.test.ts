@@ -19,7 +19,13 @@ afterEach(() => restore?.());
 
 const uiBody = (text: string) => ({ id: 'chat-1', messages: [{ id: 'm1', role: 'user', parts: [{ type: 'text', text }] }] });
 
-describe.each(['responses', 'chat'] as const)('AZURE_API=%s', (api) => {
+// Each behaviour with every token its own event, and with the default coalescing window.
+describe.each([
+  ['responses', '0'],
+  ['chat', '0'],
+  ['responses', '33'],
+  ['chat', '33'],
+] as const)('AZURE_API=%s, STREAM_COALESCE_MS=%s', (api, coalesceMs) => {
   beforeEach(() => {
     emulator.reset();
     restore = useEnv({
@@ -32,7 +38,7 @@ describe.each(['responses', 'chat'] as const)('AZURE_API=%s', (api) => {
       MAX_OUTPUT_TOKENS: '256',
       UPSTREAM_TIMEOUT_MS: '3000',
       RATE_LIMIT_PER_MINUTE: '0',
-      STREAM_COALESCE_MS: '0',
+      STREAM_COALESCE_MS: coalesceMs,
     });
   });
 
