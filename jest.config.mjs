@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import nextJest from 'next/jest.js';
 
 const createJestConfig = nextJest({ dir: './' });
@@ -6,11 +7,21 @@ const createJestConfig = nextJest({ dir: './' });
 // compiled by the same SWC transform as our own code; only the big CommonJS ones are skipped.
 const commonJsPackages = ['next', 'react', 'react-dom', 'scheduler', 'jsdom', '@testing-library', 'playwright-core', 'fast-check', 'redis', '@redis'];
 
+// Streamdown, its Shiki plugin and a few of their dependencies publish only an "import" export,
+// which Jest's CommonJS resolver cannot see: point each name at its real ESM entry file.
+const importOnlyPackages = ['streamdown', '@streamdown/code', 'remend', 'oniguruma-parser', 'regex-utilities', 'regex-recursion'];
+const importOnlyEntries = Object.fromEntries(
+  importOnlyPackages.map((name) => {
+    const { exports } = JSON.parse(readFileSync(`node_modules/${name}/package.json`, 'utf8'));
+    return [`^${name}$`, `<rootDir>/node_modules/${name}/${exports['.'].import}`];
+  }),
+);
+
 /** @type {import('jest').Config} */
 const config = {
   testEnvironment: 'node',
   testMatch: ['<rootDir>/__tests__/**/*.test.ts?(x)'],
-  moduleNameMapper: { '^@/(.*)$': '<rootDir>/$1' },
+  moduleNameMapper: { '^@/(.*)$': '<rootDir>/$1', ...importOnlyEntries },
   // Builds the app once for the browser tests in __tests__/e2e (skipped with E2E_SKIP_BUILD=1).
   globalSetup: '<rootDir>/__tests__/e2e/support/global-setup.ts',
 };

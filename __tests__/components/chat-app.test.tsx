@@ -1,6 +1,5 @@
 /** @jest-environment jsdom */
 import './support/web-platform';
-import './support/esm-only-packages';
 import '@testing-library/jest-dom';
 import { render, screen, within } from '@testing-library/react';
 import { ChatApp } from '@/components/chat-app';

@@ -1,6 +1,5 @@
 /** @jest-environment jsdom */
 import './support/web-platform';
-import './support/esm-only-packages';
 import '@testing-library/jest-dom';
 import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import type { ChatMessage } from '@/lib/chat/metadata';
