@@ -1,11 +1,11 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startAzureEmulator, type AzureEmulator } from './support/azure-emulator';
 import { nextBin, projectRoot } from './e2e/support/build';
+import { freePort } from './support/free-port';
 
 /**
  * Secrets (issue 4, point 7): the Azure key the server is given must never reach a client, a
@@ -38,17 +38,6 @@ const FORMS = [...new Set([...leakForms(AZURE_KEY), ...leakForms(CLIENT_KEY)])];
 
 function leaksIn(text: string): string[] {
   return FORMS.filter((form) => text.includes(form));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 // Settings the app reads: none may leak in from the machine running the tests.

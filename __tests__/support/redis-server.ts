@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { createClient } from 'redis';
+import { freePort } from './free-port';
 
 /**
  * A real, throw-away redis-server for tests: Debian's binary on a free loopback port, with
@@ -12,19 +12,6 @@ export interface RedisServer {
 }
 
 const REDIS_BINARY = '/usr/bin/redis-server';
-
-/** Asks the kernel for a free port by binding port 0, then releases it for redis-server. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function answersPing(url: string): Promise<boolean> {
   // No reconnect attempts: one try per poll, so a not-yet-listening server fails fast.
