@@ -1,11 +1,11 @@
 import { createUIMessageStreamResponse } from 'ai';
-import { HttpError } from '@/lib/http/errors';
-import type { ChatMessageMetadata } from './metadata';
-import type { ChatRequest } from './request';
 import type { AppConfig } from '@/lib/config';
+import { HttpError } from '@/lib/http/errors';
 import { getResumableStreamContext } from '@/lib/storage/pubsub';
 import { registerActiveStream } from './active-streams';
 import { coalesceDeltas } from './coalesce-deltas';
+import type { ChatMessageMetadata } from './metadata';
+import type { ChatRequest } from './request';
 import type { ChatChunk, ChatStream } from './stream';
 
 /**
@@ -68,12 +68,19 @@ export async function respond(stream: ChatStream, options: DeliveryOptions): Pro
     stream: chunks,
     headers: { ...STREAMING_HEADERS, ...headersObject(headers) },
     keepAliveMs: KEEP_ALIVE_MS,
-    consumeSseStream: streamId
-      ? async ({ stream: copy }) => {
-          await getResumableStreamContext(config).createNewResumableStream(streamId, () => copy);
-        }
-      : undefined,
+    consumeSseStream: streamId ? ({ stream: copy }) => keepResumable(streamId, copy, config) : undefined,
   });
+}
+
+/** Feeds a copy of the SSE stream to the resumable store, which serves it to reconnecting clients. */
+async function keepResumable(streamId: string, copy: ReadableStream<string>, config: AppConfig): Promise<void> {
+  try {
+    await getResumableStreamContext(config).createNewResumableStream(streamId, () => copy);
+  } catch (error) {
+    // The live response is unaffected; only resuming this reply becomes impossible.
+    console.error(`[chat] stream ${streamId} could not be made resumable:`, (error as Error).message);
+    await copy.cancel().catch(() => {});
+  }
 }
 
 async function tryRegister(chatId: string, stream: ChatStream, config: AppConfig): Promise<string | undefined> {
