@@ -25,6 +25,10 @@ function retryAfterSeconds(headers: Record<string, string> | undefined): string 
   return String(DEFAULT_RETRY_AFTER_SECONDS);
 }
 
+function tryAgain(retryAfterSeconds: string): string {
+  return retryAfterSeconds === '0' ? 'Try again now.' : `Try again in ${retryAfterSeconds} s.`;
+}
+
 function azureErrorDetail(error: APICallError): { code?: string; message?: string } {
   const data = error.data as { error?: { code?: unknown; message?: unknown } } | undefined;
   let detail = data?.error;
@@ -53,7 +57,7 @@ function fromApiCallError(error: APICallError): HttpError {
     return new HttpError(
       429,
       'upstream_rate_limited',
-      `Azure OpenAI is rate limiting this deployment. Try again in ${retryAfter} s.`,
+      `Azure OpenAI is rate limiting this deployment. ${tryAgain(retryAfter)}`,
       { 'Retry-After': retryAfter },
     );
   }
@@ -83,7 +87,7 @@ function fromApiCallError(error: APICallError): HttpError {
     return new HttpError(
       503,
       'upstream_unavailable',
-      `Azure OpenAI is unavailable (HTTP ${status}). Try again in ${retryAfter} s.`,
+      `Azure OpenAI is unavailable (HTTP ${status}). ${tryAgain(retryAfter)}`,
       { 'Retry-After': retryAfter },
     );
   }
