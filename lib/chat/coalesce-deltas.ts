@@ -246,6 +246,46 @@ export function coalesceSseDeltas(options: CoalesceDeltasOptions): TransformStre
 }
 
 /**
+ * Runs `source` through `transform`, but when `source` fails (the upstream socket dropped) the
+ * transform is first flushed, so text it was holding reaches the reader before the error does.
+ * (`pipeThrough` would discard the held text along with the failed stream.)
+ */
+function pipeFlushingOnError(
+  source: ReadableStream<Uint8Array>,
+  transform: TransformStream<Uint8Array, Uint8Array>,
+): ReadableStream<Uint8Array> {
+  const input = source.getReader();
+  const writer = transform.writable.getWriter();
+  const output = transform.readable.getReader();
+  let sourceError: unknown;
+  let failed = false;
+  void (async () => {
+    try {
+      for (;;) {
+        const { done, value } = await input.read();
+        if (done) break;
+        await writer.write(value);
+      }
+    } catch (error) {
+      failed = true;
+      sourceError = error;
+    }
+    await writer.close().catch(() => {});
+  })();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await output.read();
+      if (!done) controller.enqueue(value);
+      else if (failed) controller.error(sourceError);
+      else controller.close();
+    },
+    async cancel(reason) {
+      await Promise.all([input.cancel(reason), output.cancel(reason)]);
+    },
+  });
+}
+
+/**
  * A `fetch` for `createAzure({ fetch })` that runs streamed (text/event-stream) responses
  * through `coalesceSseDeltas`. Everything else is returned untouched.
  */
@@ -254,7 +294,7 @@ export function coalescingFetch(options: CoalesceDeltasOptions, baseFetch: typeo
   return async (input, init) => {
     const response = await baseFetch(input, init);
     if (!response.body || !response.headers.get('content-type')?.includes('text/event-stream')) return response;
-    return new Response(response.body.pipeThrough(coalesceSseDeltas(options)), {
+    return new Response(pipeFlushingOnError(response.body, coalesceSseDeltas(options)), {
       status: response.status,
       statusText: response.statusText,
       headers: response.headers,
