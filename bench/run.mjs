@@ -149,14 +149,14 @@ export function serverDefinitions() {
     { key: 'next-pipe', label: 'Next.js route, byte pipe', ...nextStart(BASELINE_APP), format: 'azure', path: '/api/pipe' },
     { key: 'ai-sdk', label: 'AI SDK getting-started route', ...nextStart(BASELINE_APP), format: 'ui', path: '/api/chat' },
     // Cut experiments (bench/baselines/ai-sdk-app/app/api/*): run only when named in --servers.
-    ...[16, 33, 50].map((ms) => ({
-      key: `project-upstream-${ms}`,
-      label: `This project + coalescingFetch ${ms} ms`,
-      ...nextStart(undefined, { NEXT_DIST_DIR: '.next-bench', BENCH_COALESCE_MS: String(ms), NODE_OPTIONS: `--import=${path.join(ROOT, 'bench/lib/preload-coalescing-fetch.mjs')}` }),
+    // The project's own window (STREAM_COALESCE_MS drives both its upstream and UI coalescing).
+    ...[0, 16, 50].map((ms) => ({
+      key: `project-coalesce-${ms}`,
+      label: `This project, STREAM_COALESCE_MS=${ms}`,
+      ...nextStart(undefined, { NEXT_DIST_DIR: '.next-bench', STREAM_COALESCE_MS: String(ms) }),
       format: 'ui',
       path: '/api/chat',
       experiment: true,
-      needsCompiledCoalescer: true,
     })),
     { key: 'ai-sdk-edge', label: 'getting-started route, edge runtime', ...nextStart(BASELINE_APP), format: 'ui', path: '/api/chat-edge', experiment: true },
     ...[0, 16, 33, 50, 100].flatMap((ms) => [
@@ -174,7 +174,7 @@ export function serverDefinitions() {
 const CUTS = [
   'relay', 'next-pipe', 'ai-sdk', 'ai-sdk-edge', 'ai-sdk-coalesce-33',
   'ai-sdk-upstream-16', 'ai-sdk-upstream-33', 'ai-sdk-upstream-50', 'ai-sdk-upstream-100',
-  'lean-0', 'lean-33', 'relay-ui-0', 'relay-ui-33', 'project', 'project-upstream-33', 'project-upstream-50',
+  'lean-0', 'lean-33', 'relay-ui-0', 'relay-ui-33', 'project', 'project-coalesce-0', 'project-coalesce-50',
 ];
 
 export const WORKLOADS = {
@@ -230,20 +230,7 @@ async function runWorkload(server, emulator, workload) {
 
 const PROFILE_DIR = path.join(WORK, 'prof');
 
-/** For the project-upstream-* experiments: lib/chat/coalesce-deltas.ts as plain ESM. */
-async function compileCoalescer() {
-  const { build } = await import('esbuild');
-  await build({
-    entryPoints: [path.join(ROOT, 'lib/chat/coalesce-deltas.ts')],
-    outfile: path.join(WORK, 'coalesce-deltas.mjs'),
-    format: 'esm',
-    platform: 'node',
-    logLevel: 'warning',
-  });
-}
-
 async function startServer(def, emulator) {
-  if (def.needsCompiledCoalescer) await compileCoalescer();
   const port = await freePort();
   const extra = { ...def.extraEnv };
   const profileArgs = [];

@@ -190,7 +190,7 @@ function closingNote(results, checks, cuts) {
         `Cut experiments from \`bench/results/cuts.md\` (same workloads, CPU ms/reply and × relay, paced / burst): getting-started route ${cutRatio('ai-sdk')} / ${cutRatio('ai-sdk', 'burst')}; ` +
           `+ \`coalesceDeltas\` 33 ms after the pipeline ${cutRatio('ai-sdk-coalesce-33')} / ${cutRatio('ai-sdk-coalesce-33', 'burst')}; ` +
           `+ \`coalescingFetch\` 33 ms before it ${cutRatio('ai-sdk-upstream-33')} / ${cutRatio('ai-sdk-upstream-33', 'burst')}, 100 ms ${cutRatio('ai-sdk-upstream-100')} / ${cutRatio('ai-sdk-upstream-100', 'burst')}; ` +
-          `this project ${cutRatio('project')} / ${cutRatio('project', 'burst')}, with \`coalescingFetch\` 33 ms ${cutRatio('project-upstream-33')} / ${cutRatio('project-upstream-33', 'burst')}, 50 ms ${cutRatio('project-upstream-50')} / ${cutRatio('project-upstream-50', 'burst')}; ` +
+          `this project (STREAM_COALESCE_MS=33, the default) ${cutRatio('project')} / ${cutRatio('project', 'burst')}, without coalescing ${cutRatio('project-coalesce-0')} / ${cutRatio('project-coalesce-0', 'burst')}, 50 ms ${cutRatio('project-coalesce-50')} / ${cutRatio('project-coalesce-50', 'burst')}; ` +
           `edge runtime ${cutRatio('ai-sdk-edge')} / ${cutRatio('ai-sdk-edge', 'burst')}; ` +
           `provider \`doStream\` in one layer ${cutRatio('lean-0')} / ${cutRatio('lean-0', 'burst')}; ` +
           `a hand-written SSE relay speaking the UI message protocol in a Next.js route ${cutRatio('relay-ui-0')} / ${cutRatio('relay-ui-0', 'burst')}; ` +
