@@ -1,25 +1,4 @@
-// Baseline 3: the AI SDK getting-started route (docs: Next.js App Router quickstart), with
-// the Azure provider pointed at the benchmark's emulator.
-import { createAzure } from '@ai-sdk/azure';
-import {
-  streamText,
-  type UIMessage,
-  convertToModelMessages,
-  createUIMessageStreamResponse,
-  toUIMessageStream,
-} from 'ai';
+// Baseline 3: the AI SDK getting-started route, as the docs write it (lib/getting-started.ts).
+import { gettingStartedRoute } from '../../../lib/getting-started';
 
-const azure = createAzure({ baseURL: process.env.AZURE_BASE_URL, apiKey: process.env.AZURE_API_KEY });
-
-export async function POST(req: Request) {
-  const { messages }: { messages: UIMessage[] } = await req.json();
-
-  const result = streamText({
-    model: azure.chat(process.env.AZURE_DEPLOYMENTS?.split(',')[0] ?? 'gpt-bench'),
-    messages: await convertToModelMessages(messages),
-  });
-
-  return createUIMessageStreamResponse({
-    stream: toUIMessageStream({ stream: result.stream }),
-  });
-}
+export const POST = gettingStartedRoute();
