@@ -263,3 +263,12 @@ export function preflightResponse(request: Request, config: AppConfig = getConfi
   headers.set('Allow', CORS_METHODS);
   return new Response(null, { status: 204, headers });
 }
+
+/**
+ * The access step every API route runs first: a browser from a foreign site is refused (403),
+ * then the caller must be authorized (401). Both before any body is read or token is spent.
+ */
+export async function admit(request: Request, config: AppConfig = getConfig()): Promise<void> {
+  assertAllowedOrigin(request, config);
+  await authorize(request, config);
+}

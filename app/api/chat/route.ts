@@ -2,7 +2,7 @@ import { getConfig } from '@/lib/config';
 import { parseChatRequest } from '@/lib/chat/request';
 import { negotiateFormat, respond } from '@/lib/chat/respond';
 import { startChatStream } from '@/lib/chat/stream';
-import { assertAllowedOrigin, authorize, corsHeaders, preflightResponse } from '@/lib/http/access';
+import { admit, corsHeaders, preflightResponse } from '@/lib/http/access';
 import { clientIdentity } from '@/lib/http/client-identity';
 import { errorResponse } from '@/lib/http/errors';
 import { methodNotAllowed } from '@/lib/http/method-not-allowed';
@@ -16,14 +16,13 @@ export const dynamic = 'force-dynamic';
 
 /**
  * Who may call is checked before the body is read, so strangers cost neither parsing nor
- * tokens: authorize → limit → parse → stream → respond.
+ * tokens: admit (origin, authorization) → limit → parse → stream → respond.
  */
 export async function POST(request: Request): Promise<Response> {
   const config = getConfig();
   const cors = corsHeaders(request, config);
   try {
-    assertAllowedOrigin(request, config);
-    await authorize(request, config);
+    await admit(request, config);
     await enforceRateLimit(clientIdentity(request, config), config);
     const chat = await parseChatRequest(await readJsonBody(request, config.limits.maxBodyBytes), config);
     const format = negotiateFormat(request, chat);

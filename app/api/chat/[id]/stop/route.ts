@@ -1,7 +1,7 @@
 import { getConfig } from '@/lib/config';
 import { stopActiveStream } from '@/lib/chat/active-streams';
 import { readChatId } from '@/lib/chat/chat-id';
-import { assertAllowedOrigin, authorize, corsHeaders, preflightResponse } from '@/lib/http/access';
+import { admit, corsHeaders, preflightResponse } from '@/lib/http/access';
 import { errorResponse } from '@/lib/http/errors';
 import { methodNotAllowed } from '@/lib/http/method-not-allowed';
 
@@ -16,8 +16,7 @@ export async function POST(request: Request, context: { params: Promise<{ id: st
   const config = getConfig();
   const cors = corsHeaders(request, config);
   try {
-    assertAllowedOrigin(request, config);
-    await authorize(request, config);
+    await admit(request, config);
     const stopped = await stopActiveStream(await readChatId(context.params), config);
     return Response.json({ stopped }, { headers: { ...cors, 'Cache-Control': 'no-store' } });
   } catch (error) {

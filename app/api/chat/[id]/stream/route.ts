@@ -3,7 +3,7 @@ import { getConfig } from '@/lib/config';
 import { activeStreamId } from '@/lib/chat/active-streams';
 import { readChatId } from '@/lib/chat/chat-id';
 import { STREAMING_HEADERS } from '@/lib/chat/respond';
-import { assertAllowedOrigin, authorize, corsHeaders, preflightResponse } from '@/lib/http/access';
+import { admit, corsHeaders, preflightResponse } from '@/lib/http/access';
 import { errorResponse } from '@/lib/http/errors';
 import { methodNotAllowed } from '@/lib/http/method-not-allowed';
 import { getResumableStreamContext } from '@/lib/storage/pubsub';
@@ -19,8 +19,7 @@ export async function GET(request: Request, context: { params: Promise<{ id: str
   const config = getConfig();
   const cors = corsHeaders(request, config);
   try {
-    assertAllowedOrigin(request, config);
-    await authorize(request, config);
+    await admit(request, config);
     const streamId = await activeStreamId(await readChatId(context.params), config);
     const resumed = streamId && (await getResumableStreamContext(config).resumeExistingStream(streamId));
     if (!resumed) return new Response(null, { status: 204, headers: cors });
