@@ -62,7 +62,11 @@ export async function respond(stream: ChatStream, options: DeliveryOptions): Pro
   }
 
   if (format === 'json') return jsonResponse(stream, headers);
-  const chunks = stream.chunks.pipeThrough(coalesceDeltas<ChatChunk>({ windowMs: config.streamCoalesceMs }));
+  // No extra stream layer on the per-token path when coalescing is off.
+  const chunks =
+    config.streamCoalesceMs > 0
+      ? stream.chunks.pipeThrough(coalesceDeltas<ChatChunk>({ windowMs: config.streamCoalesceMs }))
+      : stream.chunks;
   if (format === 'text') return textResponse(chunks, headers);
   return createUIMessageStreamResponse({
     stream: chunks,
