@@ -1,10 +1,11 @@
 'use client';
 
 import { useChat } from '@ai-sdk/react';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { chatMessageMetadataSchema, type ChatMessage } from '@/lib/chat/metadata';
 import type { ChatConnection } from '@/lib/client/chat-connection';
 import { describeChatError } from '@/lib/client/chat-error';
+import { messageText } from '@/lib/client/message-text';
 import { Composer } from './composer';
 import { EmptyChat } from './empty-chat';
 import { MessageList } from './message-list';
@@ -66,22 +67,33 @@ export function ChatSession({ conversationId, initialMessages, resume, connectio
 
   // The resume stream replays the reply from its start. When its start carries no message id,
   // the replay arrives as a new message; the part saved before the reload is then superseded.
-  const [savedPartialId] = useState(() => (resume && initialMessages.at(-1)?.role === 'assistant' ? initialMessages.at(-1)?.id : undefined));
+  const [savedPartial] = useState(() => (resume && initialMessages.at(-1)?.role === 'assistant' ? initialMessages.at(-1) : undefined));
   useEffect(() => {
-    if (!savedPartialId) return;
-    const index = messages.findIndex((message) => message.id === savedPartialId);
+    if (!savedPartial) return;
+    const index = messages.findIndex((message) => message.id === savedPartial.id);
     if (index !== -1 && index < messages.length - 1 && messages.at(-1)?.role === 'assistant') {
-      setMessages((current) => current.filter((message) => message.id !== savedPartialId));
+      setMessages((current) => current.filter((message) => message.id !== savedPartial.id));
     }
-  }, [messages, savedPartialId, setMessages]);
+  }, [messages, savedPartial, setMessages]);
+
+  // When the replay does carry the id, it replaces the saved part from its first (empty) chunk.
+  // Until it has caught up, the saved text is what is shown and saved, so the reply never blanks
+  // and a second reload in that moment loses nothing.
+  const shownMessages = useMemo(() => {
+    if (!savedPartial) return messages;
+    const savedLength = messageText(savedPartial).length;
+    return messages.map((message) =>
+      message.id === savedPartial.id && messageText(message).length < savedLength ? savedPartial : message,
+    );
+  }, [messages, savedPartial]);
 
   const lastSaved = useRef({ messages: initialMessages, replyInProgress: resume });
   useEffect(() => {
-    if (messages.length === 0) return;
-    if (lastSaved.current.messages === messages && lastSaved.current.replyInProgress === busy) return;
-    lastSaved.current = { messages, replyInProgress: busy };
-    onMessagesChange(messages, busy);
-  }, [messages, busy, onMessagesChange]);
+    if (shownMessages.length === 0) return;
+    if (lastSaved.current.messages === shownMessages && lastSaved.current.replyInProgress === busy) return;
+    lastSaved.current = { messages: shownMessages, replyInProgress: busy };
+    onMessagesChange(shownMessages, busy);
+  }, [shownMessages, busy, onMessagesChange]);
 
   const stopReply = useCallback(() => {
     void connection.stopGeneration(conversationId);
@@ -140,7 +152,7 @@ export function ChatSession({ conversationId, initialMessages, resume, connectio
         <EmptyChat onPick={send} />
       ) : (
         <MessageList
-          messages={messages}
+          messages={shownMessages}
           streaming={streaming}
           waiting={waiting}
           onRegenerate={busy ? undefined : retry}

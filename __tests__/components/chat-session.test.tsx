@@ -280,7 +280,7 @@ test('a reply interrupted by a reload is resumed: replayed in full, replacing th
     replies: [],
     initialMessages: [userMessage('u1', 'Question'), assistantMessage('a1', 'The beginn')],
     resume: true,
-    // A replay whose start carries no message id, as the server sends today.
+    // A replay whose start carries no message id, as a server other than this app's may send.
     resumeReplay: { deltas: ['The beginning ', 'and the end.'] },
   });
   await replyFinished('The beginning and the end.');
@@ -288,6 +288,26 @@ test('a reply interrupted by a reload is resumed: replayed in full, replacing th
   expect(lastReply()).not.toHaveTextContent('Incomplete reply');
   expect(server.requests).toEqual([expect.objectContaining({ method: 'GET', url: '/api/chat/chat-1/stream' })]);
   expect(saved.at(-1)?.messages.map((message) => message.role)).toEqual(['user', 'assistant']);
+});
+
+test('a resumed reply keeps showing the saved text until its replay has caught up, then carries on', async () => {
+  const { saved } = renderSession({
+    replies: [],
+    initialMessages: [userMessage('u1', 'Question'), assistantMessage('a1', 'The beginn')],
+    resume: true,
+    // This app's server names the reply in its start chunk, so the replay replaces the saved part.
+    resumeReplay: { messageId: 'a1', deltas: ['The beginning ', 'and the end.'], intervalMs: 300 },
+  });
+  const shown: string[] = [];
+  while (!lastReply().textContent?.includes('and the end.')) {
+    shown.push(lastReply().textContent ?? '');
+    await act(() => new Promise((resolve) => setTimeout(resolve, 20)));
+  }
+  await replyFinished('The beginning and the end.');
+  expect(shown.length).toBeGreaterThan(10);
+  expect(shown.filter((text) => !text.includes('The beginn'))).toEqual([]);
+  expect(saved.filter(({ messages }) => !JSON.stringify(messages).includes('The beginn'))).toEqual([]);
+  expect(screen.getAllByRole('article', { name: 'Assistant reply' })).toHaveLength(1);
 });
 
 test('a reply with nothing left to resume stays as it was, marked as not finished', async () => {

@@ -12,6 +12,8 @@ export type ScriptedReply =
       /** Text deltas, sent one every `intervalMs`. */
       deltas: string[];
       intervalMs?: number;
+      /** The reply's message id, sent in its `start` chunk (as /api/chat does). */
+      messageId?: string;
       finishReason?: FinishReason;
       usage?: ChatMessageMetadata['usage'];
       /** Sent as an `error` chunk after the deltas, instead of finishing. */
@@ -81,7 +83,7 @@ export function createFakeChatServer(
           aborted += 1;
           return;
         }
-        writer.write({ type: 'start', messageMetadata: { model: body?.model } });
+        writer.write({ type: 'start', messageId: reply.messageId, messageMetadata: { model: body?.model } });
         writer.write({ type: 'text-start', id: 'text' });
         for (const delta of reply.deltas) {
           await sleep(reply.intervalMs ?? 5);
