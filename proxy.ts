@@ -24,6 +24,8 @@ import { createSessionCookie, hasValidSession } from '@/lib/http/access';
  * - images and fonts only from this site: a prompt-injected reply cannot leak the conversation
  *   through an off-site <img> URL.
  * - connect-src 'self': the page only talks to its own API.
+ * - worker-src 'self': the code highlighter's worker, a script of this site (a worker cannot be
+ *   nonce-tagged, so the script-src fallback would refuse it).
  */
 function contentSecurityPolicy(nonce: string): string {
   const dev = process.env.NODE_ENV === 'development';
@@ -34,6 +36,7 @@ function contentSecurityPolicy(nonce: string): string {
     "img-src 'self' data: blob:",
     "font-src 'self' data:",
     "connect-src 'self'",
+    "worker-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'self'",

@@ -2,7 +2,7 @@
 
 import { memo } from 'react';
 import { Streamdown } from 'streamdown';
-import { code } from '@streamdown/code';
+import { code } from '@/lib/client/code-highlighting/worker-code-plugin';
 
 // Module constants: Streamdown memoises on prop identity, so these must not be rebuilt per render.
 const plugins = { code };

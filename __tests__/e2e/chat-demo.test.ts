@@ -40,6 +40,14 @@ async function openChat(options: BrowserContextOptions = {}): Promise<ChatPage> 
 
 test('a reply grows while it streams, then shows rendered markdown and highlighted code', async () => {
   const chat = await openChat();
+  // Code is highlighted in a worker, off the page's main thread (a CSP that refused it would
+  // silently fall back to the main thread, with a warning in the console).
+  const workers: string[] = [];
+  const warnings: string[] = [];
+  chat.page.on('worker', (worker) => workers.push(worker.url()));
+  chat.page.on('console', (message) => {
+    if (message.type() === 'warning' || message.type() === 'error') warnings.push(message.text());
+  });
   await expectVisible(chat.page.getByText('Offline demo model'));
   // Layout shifts (not scrolling) while the reply streams: the text must not jump around.
   await chat.page.evaluate(() => {
@@ -79,6 +87,8 @@ test('a reply grows while it streams, then shows rendered markdown and highlight
     .locator('[data-streamdown="code-block-body"] span[style*="--sdm-c"]')
     .evaluateAll((spans) => new Set(spans.map((span) => getComputedStyle(span).color)).size);
   expect(colours).toBeGreaterThan(1);
+  expect(workers).toHaveLength(1);
+  expect(warnings).toEqual([]);
   await expectVisible(codeBlock.getByRole('button', { name: /copy code/i }));
   await expectVisible(reply.getByText(/\d+ tokens/));
   await expectVisible(reply.getByRole('button', { name: 'Regenerate reply' }));
