@@ -202,9 +202,15 @@ function parseSse(sse: string) {
     });
 }
 
+/** coalesceSseDeltas with a writable end, as upstream bytes would arrive. */
+function sseCoalescer(windowMs: number) {
+  const upstream = new TransformStream<Uint8Array, Uint8Array>();
+  return { writable: upstream.writable, readable: coalesceSseDeltas(upstream.readable, { windowMs }) };
+}
+
 /** Writes byte pieces (after `gap` ms each) through coalesceSseDeltas; returns the output text. */
 async function runSse(pieces: { gap: number; bytes: string }[], windowMs: number) {
-  const stream = coalesceSseDeltas({ windowMs });
+  const stream = sseCoalescer(windowMs);
   const decoder = new TextDecoder();
   let out = '';
   const reading = (async () => {
@@ -254,7 +260,7 @@ describe('coalesceSseDeltas', () => {
 
   it('holds text no longer than the window', async () => {
     const tokens = words(50);
-    const stream = coalesceSseDeltas({ windowMs: 40 });
+    const stream = sseCoalescer(40);
     const writer = stream.writable.getWriter();
     const reader = stream.readable.getReader();
     const encoder = new TextEncoder();
@@ -294,6 +300,43 @@ describe('coalesceSseDeltas', () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it('sends held text before the error when the upstream connection drops', async () => {
+    const stream = sseCoalescer(1000);
+    const writer = stream.writable.getWriter();
+    const reader = stream.readable.getReader();
+    const encoder = new TextEncoder();
+    const decoder = new TextDecoder();
+    void writer.write(encoder.encode(words(4).map(chatDelta).join('')));
+    expect(parseSse(decoder.decode((await reader.read()).value))[0].text).toBe('w1');
+    void writer.abort(new Error('socket hang up'));
+    expect(parseSse(decoder.decode((await reader.read()).value))[0].text).toBe(' w2 w3 w4');
+    await expect(reader.read()).rejects.toThrow('socket hang up');
+  });
+
+  it('asks a window function for each new window', async () => {
+    let windowMs = 10;
+    const upstream = new TransformStream<Uint8Array, Uint8Array>();
+    const reader = coalesceSseDeltas(upstream.readable, { windowMs: () => windowMs }).getReader();
+    const writer = upstream.writable.getWriter();
+    const encoder = new TextEncoder();
+    void writer.write(encoder.encode(chatDelta('a')));
+    await reader.read(); // 'a' goes out at once and opens a 10 ms window
+    windowMs = 100;
+    void writer.write(encoder.encode(chatDelta('b')));
+    const held = reader.read();
+    await jest.advanceTimersByTimeAsync(10); // 'b' leaves when the 10 ms window closes…
+    expect(parseSse(new TextDecoder().decode((await held).value))[0].text).toBe('b');
+    void writer.write(encoder.encode(chatDelta('c'))); // …and the next window is 100 ms
+    const next = reader.read();
+    let sent = false;
+    void next.then(() => (sent = true));
+    await jest.advanceTimersByTimeAsync(60);
+    expect(sent).toBe(false);
+    await jest.advanceTimersByTimeAsync(40);
+    expect(parseSse(new TextDecoder().decode((await next).value))[0].text).toBe('c');
+    void writer.close();
   });
 
   it('is the identity with a window of 0', async () => {

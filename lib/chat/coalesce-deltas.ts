@@ -20,8 +20,17 @@ import type { UIMessageChunk } from 'ai';
  * `windowMs <= 0` returns a pass-through stream.
  */
 export interface CoalesceDeltasOptions {
-  /** Longest time a delta may be held back, in milliseconds. 0 disables coalescing. */
-  windowMs: number;
+  /**
+   * Longest time a delta may be held back, in milliseconds: a number (0 disables coalescing) or
+   * a function asked each time a window opens (`adaptiveWindow` widens it under load).
+   */
+  windowMs: number | (() => number);
+}
+
+/** The window as a function, or undefined when coalescing is off. */
+function windowOf({ windowMs }: CoalesceDeltasOptions): (() => number) | undefined {
+  if (typeof windowMs === 'function') return windowMs;
+  return windowMs > 0 ? () => windowMs : undefined;
 }
 
 type TextDelta = Extract<UIMessageChunk, { type: 'text-delta' }>;
@@ -30,8 +39,8 @@ type TextDelta = Extract<UIMessageChunk, { type: 'text-delta' }>;
 export function coalesceDeltas<CHUNK extends UIMessageChunk<any, any>>(
   options: CoalesceDeltasOptions,
 ): TransformStream<CHUNK, CHUNK> {
-  const windowMs = options.windowMs;
-  if (!(windowMs > 0)) return new TransformStream<CHUNK, CHUNK>();
+  const windowMs = windowOf(options);
+  if (!windowMs) return new TransformStream<CHUNK, CHUNK>();
 
   let controller: TransformStreamDefaultController<CHUNK> | undefined;
   // The text part the buffer belongs to, and its held-back deltas.
@@ -58,7 +67,7 @@ export function coalesceDeltas<CHUNK extends UIMessageChunk<any, any>>(
     if (done) return;
     try {
       // Something was held: send it and keep a window open for what follows.
-      if (emitHeld()) timer = setTimeout(onWindowEnd, windowMs);
+      if (emitHeld()) timer = setTimeout(onWindowEnd, windowMs());
     } catch {
       // The reader went away (client disconnected); the pipe's own cancel handles the rest.
       done = true;
@@ -81,7 +90,7 @@ export function coalesceDeltas<CHUNK extends UIMessageChunk<any, any>>(
           // No window open: send now (the first word is never delayed) and open one.
           first = delta;
           c.enqueue(chunk);
-          timer = setTimeout(onWindowEnd, windowMs);
+          timer = setTimeout(onWindowEnd, windowMs());
         } else {
           if (held.length === 0) first = delta;
           held.push(delta.delta);
@@ -111,14 +120,17 @@ export function coalesceDeltas<CHUNK extends UIMessageChunk<any, any>>(
  * (no role, tool calls, finish reason, logprobs or usage), and consecutive Responses
  * `response.output_text.delta` events of the same item/part. The merged event is the first
  * held one with the concatenated text. Every other event flushes and passes through verbatim;
- * same leading/trailing timing as `coalesceDeltas`.
+ * same leading/trailing timing as `coalesceDeltas`. When `source` fails (the upstream socket
+ * dropped), held text is sent before the error. One stream, reading `source` directly: every
+ * upstream event passes here, so each extra layer would cost on every token.
  */
-export function coalesceSseDeltas(options: CoalesceDeltasOptions): TransformStream<Uint8Array, Uint8Array> {
-  const windowMs = options.windowMs;
-  if (!(windowMs > 0)) return new TransformStream<Uint8Array, Uint8Array>();
+export function coalesceSseDeltas(source: ReadableStream<Uint8Array>, options: CoalesceDeltasOptions): ReadableStream<Uint8Array> {
+  const windowMs = windowOf(options);
+  if (!windowMs) return source;
+  const reader = source.getReader();
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
-  let controller: TransformStreamDefaultController<Uint8Array> | undefined;
+  let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   let buffer = '';
   // Held text events: the first one parsed (merge target), its merge key, and the texts.
   let heldEvent: { name?: string; json: Record<string, unknown>; key: string; raw: string } | undefined;
@@ -144,6 +156,11 @@ export function coalesceSseDeltas(options: CoalesceDeltasOptions): TransformStre
     return serialise(name, JSON.stringify({ ...json, delta: text }));
   };
 
+  const closeWindow = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+  };
+
   const onWindowEnd = () => {
     timer = undefined;
     if (done) return;
@@ -151,7 +168,7 @@ export function coalesceSseDeltas(options: CoalesceDeltasOptions): TransformStre
     if (!frame) return;
     try {
       controller!.enqueue(encoder.encode(frame));
-      timer = setTimeout(onWindowEnd, windowMs);
+      timer = setTimeout(onWindowEnd, windowMs());
     } catch {
       done = true;
     }
@@ -181,106 +198,96 @@ export function coalesceSseDeltas(options: CoalesceDeltasOptions): TransformStre
     return { key: `c:${json.id}:${choice.index}`, text: delta.content, json };
   };
 
-  return new TransformStream<Uint8Array, Uint8Array>({
+  /** Takes in upstream bytes; returns the SSE text to send now ('' while everything is held). */
+  const take = (bytes: Uint8Array): string => {
+    buffer += decoder.decode(bytes, { stream: true });
+    if (passThrough || buffer.includes('\r')) {
+      // CRLF-framed SSE: not worth a second parser; hand everything on untouched from here.
+      passThrough = true;
+      closeWindow();
+      const out = heldFrame() + buffer;
+      buffer = '';
+      return out;
+    }
+    let out = '';
+    for (;;) {
+      const end = buffer.indexOf('\n\n');
+      if (end < 0) break;
+      const block = buffer.slice(0, end + 2);
+      buffer = buffer.slice(end + 2);
+      let name: string | undefined;
+      let data = '';
+      let plain = true;
+      for (const line of block.split('\n')) {
+        if (line === '') continue;
+        if (line.startsWith('event: ')) name = line.slice(7);
+        else if (line.startsWith('data: ') && data === '') data = line.slice(6);
+        else plain = false; // comments, ids, retry, multi-line data: pass through as is
+      }
+      const text = plain && data ? textOf(name, data) : undefined;
+      if (!text) {
+        out += heldFrame() + block;
+        closeWindow();
+        continue;
+      }
+      if (heldEvent && heldEvent.key !== text.key) {
+        out += heldFrame();
+        closeWindow();
+      }
+      if (timer === undefined) {
+        // No window open: this event goes out now and opens one.
+        out += block;
+        timer = setTimeout(onWindowEnd, windowMs());
+      } else {
+        if (!heldEvent) heldEvent = { name, json: text.json, key: text.key, raw: block };
+        heldTexts.push(text.text);
+      }
+    }
+    return out;
+  };
+
+  /** Everything still held or buffered, as the stream ends. */
+  const rest = () => {
+    done = true;
+    closeWindow();
+    return heldFrame() + buffer + decoder.decode();
+  };
+
+  return new ReadableStream<Uint8Array>({
     start(c) {
       controller = c;
     },
-    transform(bytes, c) {
-      if (passThrough) return c.enqueue(bytes);
-      buffer += decoder.decode(bytes, { stream: true });
-      let out = '';
-      if (buffer.includes('\r')) {
-        // CRLF-framed SSE: not worth a second parser; hand everything on untouched from here.
-        passThrough = true;
-        if (timer !== undefined) clearTimeout(timer);
-        timer = undefined;
-        out = heldFrame() + buffer;
-        buffer = '';
-        c.enqueue(encoder.encode(out));
-        return;
-      }
+    // Reads until something can go out; held text leaves by its own timer meanwhile.
+    async pull(c) {
       for (;;) {
-        const end = buffer.indexOf('\n\n');
-        if (end < 0) break;
-        const block = buffer.slice(0, end + 2);
-        buffer = buffer.slice(end + 2);
-        let name: string | undefined;
-        let data = '';
-        let plain = true;
-        for (const line of block.split('\n')) {
-          if (line === '') continue;
-          if (line.startsWith('event: ')) name = line.slice(7);
-          else if (line.startsWith('data: ') && data === '') data = line.slice(6);
-          else plain = false; // comments, ids, retry, multi-line data: pass through as is
+        let read: ReadableStreamReadResult<Uint8Array>;
+        try {
+          read = await reader.read();
+        } catch (error) {
+          if (done) return;
+          const out = rest();
+          if (out) c.enqueue(encoder.encode(out));
+          c.error(error);
+          return;
         }
-        const text = plain && data ? textOf(name, data) : undefined;
-        if (!text) {
-          out += heldFrame() + block;
-          if (timer !== undefined) clearTimeout(timer);
-          timer = undefined;
-          continue;
+        if (done) return;
+        if (read.done) {
+          const out = rest();
+          if (out) c.enqueue(encoder.encode(out));
+          c.close();
+          return;
         }
-        if (heldEvent && heldEvent.key !== text.key) {
-          out += heldFrame();
-          if (timer !== undefined) clearTimeout(timer);
-          timer = undefined;
-        }
-        if (timer === undefined) {
-          // No window open: this event goes out now and opens one.
-          out += block;
-          timer = setTimeout(onWindowEnd, windowMs);
-        } else {
-          if (!heldEvent) heldEvent = { name, json: text.json, key: text.key, raw: block };
-          heldTexts.push(text.text);
+        const out = take(read.value);
+        if (out) {
+          c.enqueue(encoder.encode(out));
+          return;
         }
       }
-      if (out) c.enqueue(encoder.encode(out));
     },
-    flush(c) {
+    cancel(reason) {
       done = true;
-      if (timer !== undefined) clearTimeout(timer);
-      const out = heldFrame() + buffer + decoder.decode();
-      if (out) c.enqueue(encoder.encode(out));
-    },
-  });
-}
-
-/**
- * Runs `source` through `transform`, but when `source` fails (the upstream socket dropped) the
- * transform is first flushed, so text it was holding reaches the reader before the error does.
- * (`pipeThrough` would discard the held text along with the failed stream.)
- */
-function pipeFlushingOnError(
-  source: ReadableStream<Uint8Array>,
-  transform: TransformStream<Uint8Array, Uint8Array>,
-): ReadableStream<Uint8Array> {
-  const input = source.getReader();
-  const writer = transform.writable.getWriter();
-  const output = transform.readable.getReader();
-  let sourceError: unknown;
-  let failed = false;
-  void (async () => {
-    try {
-      for (;;) {
-        const { done, value } = await input.read();
-        if (done) break;
-        await writer.write(value);
-      }
-    } catch (error) {
-      failed = true;
-      sourceError = error;
-    }
-    await writer.close().catch(() => {});
-  })();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const { done, value } = await output.read();
-      if (!done) controller.enqueue(value);
-      else if (failed) controller.error(sourceError);
-      else controller.close();
-    },
-    async cancel(reason) {
-      await Promise.all([input.cancel(reason), output.cancel(reason)]);
+      closeWindow();
+      return reader.cancel(reason);
     },
   });
 }
@@ -290,11 +297,11 @@ function pipeFlushingOnError(
  * through `coalesceSseDeltas`. Everything else is returned untouched.
  */
 export function coalescingFetch(options: CoalesceDeltasOptions, baseFetch: typeof fetch = fetch): typeof fetch {
-  if (!(options.windowMs > 0)) return baseFetch;
+  if (!windowOf(options)) return baseFetch;
   return async (input, init) => {
     const response = await baseFetch(input, init);
     if (!response.body || !response.headers.get('content-type')?.includes('text/event-stream')) return response;
-    return new Response(pipeFlushingOnError(response.body, coalesceSseDeltas(options)), {
+    return new Response(coalesceSseDeltas(response.body, options), {
       status: response.status,
       statusText: response.statusText,
       headers: response.headers,
