@@ -2,6 +2,7 @@ import { createAzure, type AzureOpenAIProvider } from '@ai-sdk/azure';
 import type { LanguageModel } from 'ai';
 import { type AppConfig, getConfig } from '@/lib/config';
 import { coalescingFetch } from '@/lib/chat/coalesce-deltas';
+import { coalesceWindow } from '@/lib/chat/coalesce-window';
 import { HttpError } from '@/lib/http/errors';
 import { createDemoModel } from './demo-model';
 
@@ -24,8 +25,9 @@ function azureProvider(config: AppConfig): AzureOpenAIProvider {
       apiKey,
       apiVersion,
       // Merging Azure's token events before the SDK parses them removes most of the per-token
-      // work of the whole pipeline in bursts (bench/results/cuts.md: burst CPU -68 %).
-      fetch: coalescingFetch({ windowMs: config.streamCoalesceMs }),
+      // work of the whole pipeline (bench/results/cuts.md: burst CPU -68 %; more under load,
+      // when the window widens).
+      fetch: coalescingFetch({ windowMs: coalesceWindow(config) }),
     });
     providers.set(config, provider);
   }

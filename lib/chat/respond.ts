@@ -4,6 +4,7 @@ import { HttpError } from '@/lib/http/errors';
 import { getResumableStreamContext } from '@/lib/storage/pubsub';
 import { registerActiveStream } from './active-streams';
 import { coalesceDeltas } from './coalesce-deltas';
+import { coalesceWindow } from './coalesce-window';
 import type { ChatMessageMetadata } from './metadata';
 import type { ChatRequest } from './request';
 import type { ChatChunk, ChatStream } from './stream';
@@ -65,7 +66,7 @@ export async function respond(stream: ChatStream, options: DeliveryOptions): Pro
   // No extra stream layer on the per-token path when coalescing is off.
   const chunks =
     config.streamCoalesceMs > 0
-      ? stream.chunks.pipeThrough(coalesceDeltas<ChatChunk>({ windowMs: config.streamCoalesceMs }))
+      ? stream.chunks.pipeThrough(coalesceDeltas<ChatChunk>({ windowMs: coalesceWindow(config) }))
       : stream.chunks;
   if (format === 'text') return textResponse(chunks, headers);
   return createUIMessageStreamResponse({

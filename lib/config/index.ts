@@ -43,6 +43,9 @@ const envSchema = z.object({
   // Longest a streamed text delta may be held to merge it with the next ones (0 = off).
   // 33 ms ≈ 30 updates/s, what a reader can see; chosen by `npm run bench` (bench/results).
   STREAM_COALESCE_MS: nonNegativeInt(33),
+  // How far that window may widen while the server is saturated (lib/chat/coalesce-window.ts);
+  // set it to STREAM_COALESCE_MS for a fixed window. Chosen by `npm run bench`.
+  STREAM_COALESCE_MAX_MS: nonNegativeInt(150),
   REDIS_URL: optionalText,
   CHAT_API_KEYS: commaList,
   ALLOWED_ORIGINS: commaList,
@@ -73,8 +76,10 @@ export interface AppConfig {
   upstreamTimeoutMs: number;
   limits: { maxBodyBytes: number; maxMessages: number; maxMessageChars: number };
   rateLimitPerMinute: number;
-  /** Window for merging consecutive text deltas on the server, in ms (0 = off). */
+  /** Window for merging consecutive text deltas on the server, in ms (0 = off)… */
   streamCoalesceMs: number;
+  /** …and how far it may widen under load (ms). */
+  streamCoalesceMaxMs: number;
   redisUrl?: string;
   chatApiKeys: string[];
   allowedOrigins: string[];
@@ -140,6 +145,7 @@ function toConfig(env: z.infer<typeof envSchema>): AppConfig {
     },
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     streamCoalesceMs: env.STREAM_COALESCE_MS,
+    streamCoalesceMaxMs: env.STREAM_COALESCE_MAX_MS,
     redisUrl: env.REDIS_URL,
     chatApiKeys: env.CHAT_API_KEYS,
     allowedOrigins: env.ALLOWED_ORIGINS,
