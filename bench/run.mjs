@@ -149,11 +149,20 @@ export function serverDefinitions() {
     { key: 'next-pipe', label: 'Next.js route, byte pipe', ...nextStart(BASELINE_APP), format: 'azure', path: '/api/pipe' },
     { key: 'ai-sdk', label: 'AI SDK getting-started route', ...nextStart(BASELINE_APP), format: 'ui', path: '/api/chat' },
     // Cut experiments (bench/baselines/ai-sdk-app/app/api/*): run only when named in --servers.
-    // The project's own window (STREAM_COALESCE_MS drives both its upstream and UI coalescing).
-    ...[0, 16, 50].map((ms) => ({
+    // The project's own window (STREAM_COALESCE_MS drives both its upstream and UI coalescing):
+    // fixed (the maximum pinned to it), or widening under load up to STREAM_COALESCE_MAX_MS.
+    ...[0, 16, 33, 50, 150].map((ms) => ({
       key: `project-coalesce-${ms}`,
-      label: `This project, STREAM_COALESCE_MS=${ms}`,
-      ...nextStart(undefined, { NEXT_DIST_DIR: '.next-bench', STREAM_COALESCE_MS: String(ms) }),
+      label: `This project, fixed STREAM_COALESCE_MS=${ms}`,
+      ...nextStart(undefined, { NEXT_DIST_DIR: '.next-bench', STREAM_COALESCE_MS: String(ms), STREAM_COALESCE_MAX_MS: String(ms) }),
+      format: 'ui',
+      path: '/api/chat',
+      experiment: true,
+    })),
+    ...[100, 150, 250].map((ms) => ({
+      key: `project-adaptive-${ms}`,
+      label: `This project, window 33 ms widening to ${ms} ms under load`,
+      ...nextStart(undefined, { NEXT_DIST_DIR: '.next-bench', STREAM_COALESCE_MS: '33', STREAM_COALESCE_MAX_MS: String(ms) }),
       format: 'ui',
       path: '/api/chat',
       experiment: true,

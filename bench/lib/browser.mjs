@@ -115,6 +115,10 @@ async function measurePage(browser, url, inputSelector, log, traceFile) {
     const metric = async (name) => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === name)?.value ?? 0;
     await input.fill('hi');
     await browser.startTracing(page, { categories: ['toplevel', 'devtools.timeline'] });
+    if (process.env.BENCH_CPU_PROFILE) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.start');
+    }
     const script0 = await metric('ScriptDuration');
     const t0 = Date.now();
     await input.press('Enter');
@@ -126,6 +130,10 @@ async function measurePage(browser, url, inputSelector, log, traceFile) {
       window.__benchFrames.running = false;
       return { frames: window.__benchFrames.frames, dropped: window.__benchFrames.dropped };
     });
+    if (process.env.BENCH_CPU_PROFILE && traceFile) {
+      const { profile } = await cdp.send('Profiler.stop');
+      writeFileSync(traceFile.replace(/trace-(.*)\.json$/, 'profile-$1.cpuprofile'), JSON.stringify(profile));
+    }
     const trace = await browser.stopTracing();
     if (traceFile) writeFileSync(traceFile, trace);
     const tasks = tasksFromTrace(trace);
