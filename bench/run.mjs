@@ -183,7 +183,8 @@ export function serverDefinitions() {
 const CUTS = [
   'relay', 'next-pipe', 'ai-sdk', 'ai-sdk-edge', 'ai-sdk-coalesce-33',
   'ai-sdk-upstream-16', 'ai-sdk-upstream-33', 'ai-sdk-upstream-50', 'ai-sdk-upstream-100',
-  'lean-0', 'lean-33', 'relay-ui-0', 'relay-ui-33', 'project', 'project-coalesce-0', 'project-coalesce-50',
+  'lean-0', 'lean-33', 'relay-ui-0', 'relay-ui-33',
+  'project', 'project-coalesce-0', 'project-coalesce-33', 'project-coalesce-150', 'project-adaptive-250',
 ];
 
 export const WORKLOADS = {

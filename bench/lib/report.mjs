@@ -182,7 +182,7 @@ function closingNote(results, checks, cuts) {
   const failedCpu = checks.some((c) => !c.met && /CPU/.test(c.name));
   if (failedCpu) {
     out.push(
-      '**Why the server CPU is high.** Every upstream token travels alone through the AI SDK pipeline: the provider’s SSE parser and per-chunk JSON/zod validation, `streamText`, `toUIMessageStream`, the SSE encoder and Next.js’ response pipe — about a dozen web-stream layers, each a few promises per chunk, made dearer by the promise hooks behind Next.js’ AsyncLocalStorage. `bench/results/profile.md` (node --cpu-prof of the route) puts web-stream machinery, garbage collection and those promise hooks at roughly two thirds of the route’s CPU; the AI SDK’s own code is about a tenth.',
+      '**Why the server CPU is high.** Each text delta that reaches the AI SDK passes about a dozen web-stream layers (the provider’s SSE parser and per-chunk JSON/zod validation, `streamText`, `toUIMessageStream`, the SSE encoder, the resumable-stream copy, Next.js’ response pipe), each a few promises per chunk, made dearer by the promise hooks behind Next.js’ AsyncLocalStorage; and every request builds those streams anew (Node 20 makes each web stream transferable at construction). The project merges Azure’s token events before the SDK parses them, in 33 ms windows that widen to 150 ms while the event loop is saturated (`STREAM_COALESCE_MS`, `STREAM_COALESCE_MAX_MS`), so under this load fewer, larger deltas pass the layers; what is left is mostly the per-request setup. `bench/results/profile.md` (node --cpu-prof of the route) puts web-stream machinery, garbage collection and those promise hooks at about half of the route’s CPU; the AI SDK’s own code is under a fifth.',
     );
     if (cuts) {
       out.push(
@@ -190,12 +190,12 @@ function closingNote(results, checks, cuts) {
         `Cut experiments from \`bench/results/cuts.md\` (same workloads, CPU ms/reply and × relay, paced / burst): getting-started route ${cutRatio('ai-sdk')} / ${cutRatio('ai-sdk', 'burst')}; ` +
           `+ \`coalesceDeltas\` 33 ms after the pipeline ${cutRatio('ai-sdk-coalesce-33')} / ${cutRatio('ai-sdk-coalesce-33', 'burst')}; ` +
           `+ \`coalescingFetch\` 33 ms before it ${cutRatio('ai-sdk-upstream-33')} / ${cutRatio('ai-sdk-upstream-33', 'burst')}, 100 ms ${cutRatio('ai-sdk-upstream-100')} / ${cutRatio('ai-sdk-upstream-100', 'burst')}; ` +
-          `this project (STREAM_COALESCE_MS=33, the default) ${cutRatio('project')} / ${cutRatio('project', 'burst')}, without coalescing ${cutRatio('project-coalesce-0')} / ${cutRatio('project-coalesce-0', 'burst')}, 50 ms ${cutRatio('project-coalesce-50')} / ${cutRatio('project-coalesce-50', 'burst')}; ` +
+          `this project (the default: 33 ms widening to 150 ms under load) ${cutRatio('project')} / ${cutRatio('project', 'burst')}, without coalescing ${cutRatio('project-coalesce-0')} / ${cutRatio('project-coalesce-0', 'burst')}, fixed 33 ms ${cutRatio('project-coalesce-33')} / ${cutRatio('project-coalesce-33', 'burst')}, fixed 150 ms ${cutRatio('project-coalesce-150')} / ${cutRatio('project-coalesce-150', 'burst')}, widening to 250 ms ${cutRatio('project-adaptive-250')} / ${cutRatio('project-adaptive-250', 'burst')}; ` +
           `edge runtime ${cutRatio('ai-sdk-edge')} / ${cutRatio('ai-sdk-edge', 'burst')}; ` +
           `provider \`doStream\` in one layer ${cutRatio('lean-0')} / ${cutRatio('lean-0', 'burst')}; ` +
           `a hand-written SSE relay speaking the UI message protocol in a Next.js route ${cutRatio('relay-ui-0')} / ${cutRatio('relay-ui-0', 'burst')}; ` +
           `Next.js byte pipe ${cutRatio('next-pipe')} / ${cutRatio('next-pipe', 'burst')}. ` +
-          'Coalescing after the pipeline cannot remove the per-token work before it; coalescing the upstream bytes removes most of it when tokens arrive together (burst) but little at 50 tokens/s, where a 33 ms window merges under two tokens. Only the routes that skip `streamText` come near ≤ 2×.',
+          'Coalescing after the pipeline cannot remove the per-token work before it; coalescing the upstream events removes most of it when tokens arrive together (burst), but at 50 tokens/s a fixed 33 ms window merges under two tokens — hence the window that widens under load. Wider still (250 ms) saves a little more CPU at the price of visibly stepping text for everyone on a busy server. Only the routes that skip `streamText` come near ≤ 2×.',
       );
     }
     out.push('');
@@ -222,7 +222,7 @@ function closingNote(results, checks, cuts) {
   if (browserMiss.length > 0 && pr) {
     out.push(
       `**Browser.** The project page’s longest task: ${(pr.longestTaskBreakdown ?? []).map((x) => `\`${x}\``).join(', ') || 'see bench/.work/trace-project.json'}. ` +
-        'When it is an `EvaluateScript` of a `_next/static/chunks` file, it is a lazily loaded chunk (the Shiki grammar of the first code block) evaluated mid-stream; loading it at idle before the first reply (or highlighting in a worker) takes it off the stream. Markdown parsing and highlighting per update cost more scripting than the plain page’s bare text nodes.',
+        'Code is highlighted in a Web Worker, so Shiki’s grammar load (a 157 ms task mid-stream before the worker) no longer touches the page. What remains per update is Markdown parsing and React rendering of the reply’s last block, 25 times a second (`useChat` throttle 40 ms), against the plain page’s bare text node 100 times a second; with an 80 ms throttle the project page’s scripting matched the plain page’s, but the text then visibly steps, so 40 ms stays.',
       '',
     );
   }
