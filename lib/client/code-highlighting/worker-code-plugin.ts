@@ -19,7 +19,7 @@ type Callback = (result: HighlightResult) => void;
  */
 export function createWorkerCodePlugin(startWorker: () => Worker | undefined): CodeHighlighterPlugin {
   const cached = new Map<string, HighlightResult>();
-  const pending = new Map<number, { key: string; callbacks: Callback[] }>();
+  const pending = new Map<number, { key: string; options: HighlightOptions; callbacks: Callback[] }>();
   const pendingByKey = new Map<string, number>();
   let worker: Worker | undefined | null = null; // null: not started yet; undefined: unavailable
   let nextId = 0;
@@ -45,8 +45,18 @@ export function createWorkerCodePlugin(startWorker: () => Worker | undefined): C
     console.warn('[code highlighting] worker unavailable, highlighting on the page:', reason);
     worker?.terminate();
     worker = undefined;
+    // Blocks still waiting would otherwise stay plain until their next update.
+    const waiting = [...pending.values()];
     pending.clear();
     pendingByKey.clear();
+    for (const { key, options, callbacks } of waiting) {
+      const deliver = (result: HighlightResult) => {
+        remember(key, result);
+        for (const callback of callbacks) callback(result);
+      };
+      const ready = inThreadCode.highlight(options, deliver);
+      if (ready) deliver(ready);
+    }
   };
 
   const ensureWorker = () => {
@@ -85,7 +95,7 @@ export function createWorkerCodePlugin(startWorker: () => Worker | undefined): C
         return null;
       }
       const id = nextId++;
-      pending.set(id, { key, callbacks: callback ? [callback] : [] });
+      pending.set(id, { key, options, callbacks: callback ? [callback] : [] });
       pendingByKey.set(key, id);
       if (pending.size > MAX_PENDING_REQUESTS) settle(pending.keys().next().value!);
       thread.postMessage({ id, options } satisfies HighlightRequest);
