@@ -13,6 +13,7 @@ type ChatRoutes = {
   chat: typeof import('@/app/api/chat/route');
   resume: typeof import('@/app/api/chat/[id]/stream/route');
   stop: typeof import('@/app/api/chat/[id]/stop/route');
+  activeStreams: typeof import('@/lib/chat/active-streams');
   closeRedis: () => Promise<void>;
 };
 
@@ -24,6 +25,7 @@ async function loadInstance(): Promise<ChatRoutes> {
       chat: await import('@/app/api/chat/route'),
       resume: await import('@/app/api/chat/[id]/stream/route'),
       stop: await import('@/app/api/chat/[id]/stop/route'),
+      activeStreams: await import('@/lib/chat/active-streams'),
       closeRedis: (await import('@/lib/storage/redis')).closeRedisClients,
     };
   });
@@ -127,10 +129,20 @@ describe.each([
     expect(reply.metadata.finishReason).toBe('stop');
     expect(emulator.counters).toMatchObject({ aborts: 0, completed: 1 });
 
-    // Finished: nothing left to resume.
-    await emulator.waitFor(() => true);
-    const after = await resume(second, chatId);
-    expect(after.status).toBe(204);
+  });
+
+  test('a reply that ends while its page is away is replayed whole when the page comes back', async () => {
+    emulator.setScenario({ words: 40, tokensPerSecond: 200 });
+    const chatId = `away-${useRedis}`;
+    const messageId = await readThenDrop(await send(first, chatId), 5);
+    // The reply ends on the server with nobody connected.
+    await expect(eventually(() => first.activeStreams.activeStreamId(chatId), undefined, 5000)).resolves.toBeUndefined();
+
+    const reply = await readUiStream(await resume(second, chatId));
+    expect(reply.text).toBe(numberedWords(40));
+    expect(reply.chunks[0]).toMatchObject({ type: 'start', messageId });
+    expect(reply.metadata.finishReason).toBe('stop');
+    expect(emulator.counters).toMatchObject({ requests: 1, aborts: 0 });
   });
 
   test('Stop cancels the upstream request within a second and keeps the partial reply', async () => {
@@ -151,8 +163,11 @@ describe.each([
     expect(reply.text).not.toBe(numberedWords(400));
     expect(reply.errors).toEqual([]);
 
-    // A stopped reply is over: a reload finds nothing to resume.
-    await expect(eventually(async () => (await resume(first, chatId)).status, 204)).resolves.toBe(204);
+    // A stopped reply is over: a reload gets it as it was when stopped, nothing more.
+    await expect(eventually(async () => (await resume(first, chatId)).status, 200)).resolves.toBe(200);
+    const replayed = await readUiStream(await resume(first, chatId));
+    expect(replayed.text).toBe(reply.text);
+    expect(emulator.counters.requests).toBe(1);
   });
 
   test('resume and stop with nothing running answer 204 and stopped: false', async () => {

@@ -67,6 +67,27 @@ test('Stop ends the reply, keeps what arrived, and the upstream request is abort
   await chat.lastReply.getByText('Incomplete reply').waitFor();
 });
 
+test('a reply that finishes while the page is away is complete when the page comes back', async () => {
+  emulator.setScenario({ words: 120, tokensPerSecond: 40 });
+  const chat = await openChat();
+  await chat.send('Count for me');
+  await chat.page.waitForFunction(() => document.querySelector('[aria-label="Assistant reply"]')?.textContent?.includes('w10'));
+
+  // The tab navigates away mid-reply (a reload that takes long, a laptop lid, a train tunnel)…
+  await chat.page.goto('about:blank');
+  await emulator.waitFor((counters) => counters.completed === 1, 15_000);
+  await chat.page.waitForTimeout(500); // the server finishes relaying what the emulator sent
+
+  // …and comes back after the reply has ended: it is there in full, not cut where the page left.
+  await chat.page.goto(server.url);
+  await chat.page.waitForFunction(() => document.querySelector('[aria-label="Assistant reply"]')?.textContent?.includes('w120'));
+  await chat.waitForReplyEnd(5_000);
+  expect(await chat.lastReplyText()).toMatch(/^w1 w2 w3[\s\S]* w120/);
+  expect(await chat.replies.count()).toBe(1);
+  expect(await chat.lastReply.getByText('Incomplete reply').count()).toBe(0);
+  expect(emulator.counters).toMatchObject({ requests: 1, aborts: 0 });
+});
+
 test('a failed request shows the server message, and Retry gets the reply', async () => {
   // Fails more times than the server retries on its own, so the user sees the failure.
   emulator.setScenario({ words: 6, status: 503, failTimes: 3, retryAfterSeconds: 0 });

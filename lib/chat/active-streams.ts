@@ -13,7 +13,16 @@ import type { ChatStream } from './stream';
 /** A reply outlives its connection at most this long; longer ones are not resumable. */
 const ACTIVE_TTL_SECONDS = 60 * 60;
 
+/**
+ * A finished reply stays replayable this long, for the page that was reloading (or offline)
+ * when it ended: without it, that page would keep only the part it had saved.
+ */
+const FINISHED_TTL_SECONDS = 15 * 60;
+/** Replies larger than this (far beyond MAX_OUTPUT_TOKENS) are not kept after they end. */
+const MAX_FINISHED_CHARS = 2_000_000;
+
 const activeKey = (chatId: string) => `chat-active:${chatId}`;
+const finishedKey = (chatId: string) => `chat-finished:${chatId}`;
 const stopChannel = (streamId: string) => `chat-stop:${streamId}`;
 
 export async function activeStreamId(chatId: string, config: AppConfig = getConfig()): Promise<string | undefined> {
@@ -55,4 +64,33 @@ export async function stopActiveStream(chatId: string, config: AppConfig = getCo
   if (!streamId) return false;
   await getStreamPubSub(config).publisher.publish(stopChannel(streamId), 'stop');
   return true;
+}
+
+/**
+ * A copy of the reply's SSE text that, once the reply has ended, is kept as the chat's finished
+ * reply. The copy only closes after the record is stored, so the resumable stream is marked done
+ * no sooner: a reconnecting page finds either the live stream or the finished one, never a gap.
+ */
+export function recordFinishedReply(chatId: string, config: AppConfig = getConfig()): TransformStream<string, string> {
+  let sse = '';
+  return new TransformStream<string, string>({
+    transform(chunk, controller) {
+      if (sse.length <= MAX_FINISHED_CHARS) sse += chunk;
+      controller.enqueue(chunk);
+    },
+    async flush() {
+      if (sse.length > MAX_FINISHED_CHARS) return;
+      try {
+        await getStreamPubSub(config).publisher.set(finishedKey(chatId), sse, { EX: FINISHED_TTL_SECONDS });
+      } catch (error) {
+        console.error(`[chat] could not keep the finished reply of chat ${chatId}:`, (error as Error).message);
+      }
+    },
+  });
+}
+
+/** The chat's last reply as SSE text, if it ended within the last FINISHED_TTL_SECONDS. */
+export async function finishedReply(chatId: string, config: AppConfig = getConfig()): Promise<string | undefined> {
+  const value = await getStreamPubSub(config).publisher.get(finishedKey(chatId));
+  return typeof value === 'string' && value ? value : undefined;
 }

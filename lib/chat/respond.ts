@@ -2,7 +2,7 @@ import { createUIMessageStreamResponse } from 'ai';
 import type { AppConfig } from '@/lib/config';
 import { HttpError } from '@/lib/http/errors';
 import { getResumableStreamContext } from '@/lib/storage/pubsub';
-import { registerActiveStream } from './active-streams';
+import { recordFinishedReply, registerActiveStream } from './active-streams';
 import { coalesceDeltas } from './coalesce-deltas';
 import { coalesceWindow } from './coalesce-window';
 import type { ChatMessageMetadata } from './metadata';
@@ -73,14 +73,18 @@ export async function respond(stream: ChatStream, options: DeliveryOptions): Pro
     stream: chunks,
     headers: { ...STREAMING_HEADERS, ...headersObject(headers) },
     keepAliveMs: KEEP_ALIVE_MS,
-    consumeSseStream: streamId ? ({ stream: copy }) => keepResumable(streamId, copy, config) : undefined,
+    consumeSseStream: streamId && chatId ? ({ stream: copy }) => keepResumable(chatId, streamId, copy, config) : undefined,
   });
 }
 
-/** Feeds a copy of the SSE stream to the resumable store, which serves it to reconnecting clients. */
-async function keepResumable(streamId: string, copy: ReadableStream<string>, config: AppConfig): Promise<void> {
+/**
+ * Feeds a copy of the SSE stream to the resumable store, which serves it to reconnecting clients
+ * while it runs; once it ends, the chat's finished-reply record takes over.
+ */
+async function keepResumable(chatId: string, streamId: string, copy: ReadableStream<string>, config: AppConfig): Promise<void> {
   try {
-    await getResumableStreamContext(config).createNewResumableStream(streamId, () => copy);
+    const recorded = copy.pipeThrough(recordFinishedReply(chatId, config));
+    await getResumableStreamContext(config).createNewResumableStream(streamId, () => recorded);
   } catch (error) {
     // The live response is unaffected; only resuming this reply becomes impossible.
     console.error(`[chat] stream ${streamId} could not be made resumable:`, (error as Error).message);

@@ -1,6 +1,6 @@
 import { UI_MESSAGE_STREAM_HEADERS } from 'ai';
 import { getConfig } from '@/lib/config';
-import { activeStreamId } from '@/lib/chat/active-streams';
+import { activeStreamId, finishedReply } from '@/lib/chat/active-streams';
 import { readChatId } from '@/lib/chat/chat-id';
 import { STREAMING_HEADERS } from '@/lib/chat/respond';
 import { admit, corsHeaders, preflightResponse } from '@/lib/http/access';
@@ -12,20 +12,21 @@ export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
 /**
- * Resumes the chat's reply in progress (`useChat({ resume: true })` calls this on load):
- * the whole reply so far, then the rest as it is generated. 204 when nothing is running.
+ * Resumes the chat's reply (`useChat` calls this on load): while it is generated, the whole
+ * reply so far and then the rest as it comes; for a while after it ended, the finished reply.
+ * 204 when there is neither.
  */
 export async function GET(request: Request, context: { params: Promise<{ id: string }> }): Promise<Response> {
   const config = getConfig();
   const cors = corsHeaders(request, config);
   try {
     await admit(request, config);
-    const streamId = await activeStreamId(await readChatId(context.params), config);
+    const chatId = await readChatId(context.params);
+    const streamId = await activeStreamId(chatId, config);
     const resumed = streamId && (await getResumableStreamContext(config).resumeExistingStream(streamId));
-    if (!resumed) return new Response(null, { status: 204, headers: cors });
-    return new Response(resumed.pipeThrough(new TextEncoderStream()), {
-      headers: { ...UI_MESSAGE_STREAM_HEADERS, ...STREAMING_HEADERS, ...cors },
-    });
+    const reply = resumed ? resumed.pipeThrough(new TextEncoderStream()) : await finishedReply(chatId, config);
+    if (!reply) return new Response(null, { status: 204, headers: cors });
+    return new Response(reply, { headers: { ...UI_MESSAGE_STREAM_HEADERS, ...STREAMING_HEADERS, ...cors } });
   } catch (error) {
     return errorResponse(error, cors);
   }
