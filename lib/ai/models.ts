@@ -47,6 +47,8 @@ export interface ResolvedModel {
   model: LanguageModel;
   /** The deployment (or demo) name, as reported back to clients. */
   modelId: string;
+  /** Its text deltas arrive already merged (Azure's events are coalesced before the SDK parses them). */
+  coalescedUpstream: boolean;
 }
 
 export function resolveModel(requested: string | undefined, config: AppConfig = getConfig()): ResolvedModel {
@@ -57,7 +59,11 @@ export function resolveModel(requested: string | undefined, config: AppConfig = 
   if (!config.deployments.includes(modelId)) {
     throw new HttpError(404, 'unknown_model', `Unknown model "${modelId}". Available: ${config.deployments.join(', ')}.`);
   }
-  if (config.mode === 'demo') return { model: demoModel(config), modelId };
+  if (config.mode === 'demo') return { model: demoModel(config), modelId, coalescedUpstream: false };
   const azure = azureProvider(config);
-  return { model: config.api === 'chat' ? azure.chat(modelId) : azure.responses(modelId), modelId };
+  return {
+    model: config.api === 'chat' ? azure.chat(modelId) : azure.responses(modelId),
+    modelId,
+    coalescedUpstream: config.streamCoalesceMs > 0,
+  };
 }

@@ -63,9 +63,10 @@ export async function respond(stream: ChatStream, options: DeliveryOptions): Pro
   }
 
   if (format === 'json') return jsonResponse(stream, headers);
-  // No extra stream layer on the per-token path when coalescing is off.
+  // Merged here only when nothing merged them upstream: no extra stream layer on the per-token
+  // path, and no second window for a delta to wait in.
   const chunks =
-    config.streamCoalesceMs > 0
+    config.streamCoalesceMs > 0 && !stream.coalescedUpstream
       ? stream.chunks.pipeThrough(coalesceDeltas<ChatChunk>({ windowMs: coalesceWindow(config) }))
       : stream.chunks;
   if (format === 'text') return textResponse(chunks, headers);

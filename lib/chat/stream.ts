@@ -10,6 +10,8 @@ export type ChatChunk = InferUIMessageChunk<ChatMessage>;
 
 export interface ChatStream {
   modelId: string;
+  /** Text deltas were already merged before the SDK parsed them; no second coalescing needed. */
+  coalescedUpstream: boolean;
   /** The reply as AI SDK UI message chunks, starting with what arrived before the first token. */
   chunks: ReadableStream<ChatChunk>;
   /** Cancels the upstream model request (Stop, or a client gone on a non-resumable request). */
@@ -29,7 +31,7 @@ const PREAMBLE = new Set<ChatChunk['type']>(['start', 'start-step', 'text-start'
  * instead of a 200 followed by an error event. After that, failures travel in the stream.
  */
 export async function startChatStream(request: ChatRequest, config: AppConfig): Promise<ChatStream> {
-  const { model, modelId } = resolveModel(request.model, config);
+  const { model, modelId, coalescedUpstream } = resolveModel(request.model, config);
   const upstream = new AbortController();
   let firstError: unknown;
 
@@ -142,6 +144,7 @@ export async function startChatStream(request: ChatRequest, config: AppConfig): 
 
   return {
     modelId,
+    coalescedUpstream,
     chunks,
     abort: (reason) => upstream.abort(reason),
     failure: () => (firstError === undefined ? undefined : toHttpError(firstError)),
