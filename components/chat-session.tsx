@@ -6,6 +6,7 @@ import { chatMessageMetadataSchema, type ChatMessage } from '@/lib/chat/metadata
 import type { ChatConnection } from '@/lib/client/chat-connection';
 import { describeChatError } from '@/lib/client/chat-error';
 import { messageText } from '@/lib/client/message-text';
+import { useConversationSaving } from '@/lib/client/use-conversation-saving';
 import { Composer } from './composer';
 import { EmptyChat } from './empty-chat';
 import { MessageList } from './message-list';
@@ -87,13 +88,8 @@ export function ChatSession({ conversationId, initialMessages, resume, connectio
     );
   }, [messages, savedPartial]);
 
-  const lastSaved = useRef({ messages: initialMessages, replyInProgress: resume });
-  useEffect(() => {
-    if (shownMessages.length === 0) return;
-    if (lastSaved.current.messages === shownMessages && lastSaved.current.replyInProgress === busy) return;
-    lastSaved.current = { messages: shownMessages, replyInProgress: busy };
-    onMessagesChange(shownMessages, busy);
-  }, [shownMessages, busy, onMessagesChange]);
+  const [savedAtStart] = useState(() => ({ messages: initialMessages, replyInProgress: resume }));
+  useConversationSaving(shownMessages, busy, savedAtStart, onMessagesChange);
 
   const stopReply = useCallback(() => {
     void connection.stopGeneration(conversationId);

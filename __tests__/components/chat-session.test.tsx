@@ -251,11 +251,34 @@ test('every change is handed over for saving, marked in progress while the reply
   const { saved } = renderSession({ replies: [{ deltas: ['Saved ', 'reply'], intervalMs: 40 }] });
   send('Save this');
   await replyFinished('Saved reply');
-  expect(saved.some((entry) => entry.replyInProgress && entry.messages.at(-1)?.role === 'assistant')).toBe(true);
+  expect(saved[0].replyInProgress).toBe(true); // saved as soon as the reply starts
   const last = saved.at(-1)!;
   expect(last.replyInProgress).toBe(false);
   expect(last.messages.map((message) => message.role)).toEqual(['user', 'assistant']);
   expect(last.messages[1].parts).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'text', text: 'Saved reply' })]));
+});
+
+test('a streaming reply is saved about once a second, not on every update, and at once when the page goes away', async () => {
+  const deltas = Array.from({ length: 30 }, (_, i) => `word${i} `);
+  const { saved } = renderSession({ replies: [{ deltas, intervalMs: 100 }] });
+  send('Count slowly');
+  await waitFor(() => expect(lastReply()).toHaveTextContent('word20'), { timeout: 10_000 });
+
+  const before = saved.length;
+  act(() => {
+    window.dispatchEvent(new Event('pagehide'));
+  });
+  expect(saved.length).toBe(before + 1);
+  expect(JSON.stringify(saved.at(-1)!.messages)).toContain('word20');
+  expect(saved.at(-1)!.replyInProgress).toBe(true);
+
+  await replyFinished('word29');
+  const whileStreaming = saved.filter((entry) => entry.replyInProgress);
+  // About 3 s of reply: the start, one save a second and the page-hide one, not one per update.
+  expect(whileStreaming.length).toBeLessThanOrEqual(6);
+  expect(whileStreaming.some((entry) => JSON.stringify(entry.messages).includes('word5'))).toBe(true);
+  expect(saved.at(-1)!.replyInProgress).toBe(false);
+  expect(JSON.stringify(saved.at(-1)!.messages)).toContain('word29');
 });
 
 test('a reply interrupted by a reload that cannot be resumed keeps its text and offers Retry', async () => {
