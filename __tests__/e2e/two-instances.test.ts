@@ -75,7 +75,11 @@ test('a reply dropped on one instance is resumed, whole and in order, from the o
   const reply = await readUiStream(resumed);
   expect(reply.text).toBe(numberedWords(80));
   expect(emulator.counters.aborts).toBe(0);
-  expect((await fetch(`${second.url}/api/chat/shared-resume/stream`)).status).toBe(204);
+  // Ended: either instance still hands the finished reply to a page that was away.
+  const finished = await fetch(`${first.url}/api/chat/shared-resume/stream`, { headers: { 'x-forwarded-for': '203.0.113.22' } });
+  expect(finished.status).toBe(200);
+  expect((await readUiStream(finished)).text).toBe(numberedWords(80));
+  expect(emulator.counters.requests).toBe(1);
 });
 
 test('Stop sent to the other instance cancels the upstream request within a second', async () => {
