@@ -24,8 +24,9 @@ import { createSessionCookie, hasValidSession } from '@/lib/http/access';
  * - images and fonts only from this site: a prompt-injected reply cannot leak the conversation
  *   through an off-site <img> URL.
  * - connect-src 'self': the page only talks to its own API.
- * - worker-src 'self': the code highlighter's worker, a script of this site (a worker cannot be
- *   nonce-tagged, so the script-src fallback would refuse it).
+ * - worker-src 'self': the code highlighter's worker, a script of this site. Workers carry no
+ *   nonce, so they are allowed by origin rather than left to how a browser applies
+ *   'strict-dynamic' to them through the script-src fallback.
  */
 function contentSecurityPolicy(nonce: string): string {
   const dev = process.env.NODE_ENV === 'development';
