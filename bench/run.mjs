@@ -14,7 +14,8 @@
 //          when named), --workloads=paced,burst, --cuts (the cut experiments, paced + burst,
 //          written to bench/results/cuts.{md,json,svg}),
 //          --profile (run the servers under `node --cpu-prof`; writes bench/results/profile.md
-//          instead of latest.*), --out=name (write bench/.work/run-name.* instead of bench/results/latest.*)
+//          instead of latest.*), --out=name (write bench/.work/run-name.* instead of bench/results/latest.*),
+//          --report-only (re-render bench/results/{cuts,latest}.{md,svg} from their .json)
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -268,6 +269,10 @@ async function warmUp(server, emulator) {
 }
 
 async function main() {
+  if (flag('report-only')) {
+    for (const name of ['cuts', 'latest']) writeReport(readJson(path.join(RESULTS, `${name}.json`)), RESULTS, name);
+    return;
+  }
   mkdirSync(RESULTS, { recursive: true });
   mkdirSync(WORK, { recursive: true });
   log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
@@ -339,15 +344,20 @@ async function main() {
   // Ad-hoc runs (--out) stay out of the committed results.
   const dir = suffix && !flag('cuts') ? WORK : RESULTS;
   writeFileSync(path.join(dir, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  writeReport(results, dir, name);
+  log(`wrote ${path.relative(ROOT, dir)}/${name}.{md,json,svg} in ${results.durationS.toFixed(0)} s`);
+}
+
+/** `<name>.md` and `<name>.svg` from the results (also `--report-only`, after editing report.mjs). */
+function writeReport(results, dir, name) {
   const md = renderMarkdown(results, WORKLOADS, {
     chart: `${name}.svg`,
-    title: flag('cuts') ? 'Streaming benchmark — cut experiments (`npm run bench -- --cuts`)' : undefined,
-    cuts: flag('cuts') ? undefined : readJson(path.join(RESULTS, 'cuts.json')),
+    title: name === 'cuts' ? 'Streaming benchmark — cut experiments (`npm run bench -- --cuts`)' : undefined,
+    cuts: name === 'cuts' ? undefined : readJson(path.join(RESULTS, 'cuts.json')),
   });
   writeFileSync(path.join(dir, `${name}.md`), md);
   writeFileSync(path.join(dir, `${name}.svg`), renderChart(results, WORKLOADS));
   console.log(`\n${md}`);
-  log(`wrote ${path.relative(ROOT, dir)}/${name}.{md,json,svg} in ${results.durationS.toFixed(0)} s`);
 }
 
 function readJson(file) {
