@@ -3,6 +3,7 @@ import { autoImplementMethods } from 'next/dist/server/route-modules/app-route/h
 import * as chatRoute from '@/app/api/chat/route';
 import * as streamRoute from '@/app/api/chat/[id]/stream/route';
 import * as stopRoute from '@/app/api/chat/[id]/stop/route';
+import { activeStreamId, finishedReply } from '@/lib/chat/active-streams';
 import { numberedWords, startAzureEmulator, type AzureEmulator } from './support/azure-emulator';
 import { postChat, readUiStream, useEnv } from './support/chat-client';
 
@@ -452,14 +453,17 @@ describe('every method on every route, and the [id] routes with any id', () => {
     await fc.assert(
       fc.asyncProperty(chatId, fc.constantFrom<RouteName>('stream', 'stop'), async (id, route) => {
         const method = route === 'stream' ? 'GET' : 'POST';
+        const valid = /^[A-Za-z0-9_-]{1,200}$/.test(id);
+        // An earlier case may have sent a reply for the same id: then it is replayed.
+        const hadReply = valid && Boolean((await activeStreamId(id)) ?? (await finishedReply(id)));
         const outcome = await run({ route, method, id });
-        if (!/^[A-Za-z0-9_-]{1,200}$/.test(id)) {
+        if (!valid) {
           expect(outcome.status).toBe(400);
           expect(JSON.parse(outcome.text).error.code).toBe('invalid_request');
         } else if (route === 'stream') {
-          expect(outcome.status).toBe(204); // nothing running for that chat
+          expect(outcome.status).toBe(hadReply ? 200 : 204); // 204: no reply for that chat
         } else {
-          expect(JSON.parse(outcome.text)).toEqual({ stopped: false });
+          expect(JSON.parse(outcome.text)).toEqual({ stopped: hadReply ? expect.any(Boolean) : false });
         }
       }),
       { numRuns: 200 },
