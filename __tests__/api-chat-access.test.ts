@@ -3,6 +3,7 @@ import { createSessionCookie } from '@/lib/http/access';
 import { loadConfig } from '@/lib/config';
 import { numberedWords, startAzureEmulator, type AzureEmulator } from './support/azure-emulator';
 import { postChat, readErrorBody, readUiStream, useEnv } from './support/chat-client';
+import { awayFromWindowEdge } from './support/rate-limit-window';
 
 /**
  * The route's gatekeeping as a caller meets it: API keys for other frontends, the page's
@@ -105,6 +106,7 @@ describe('ALLOWED_ORIGINS', () => {
 describe('RATE_LIMIT_PER_MINUTE', () => {
   test('the client over budget gets 429 with Retry-After; another client is unaffected', async () => {
     restore = useEnv({ ...azure, RATE_LIMIT_PER_MINUTE: '2' });
+    await awayFromWindowEdge();
     const from = (ip: string) => ({ headers: { 'x-forwarded-for': ip } });
     for (let i = 0; i < 2; i++) {
       expect((await readUiStream(await postChat({ message: 'hi' }, from('203.0.113.7')))).text).toBe(numberedWords(3));

@@ -9,6 +9,7 @@ import {
   enforceRateLimit,
 } from '@/lib/http/rate-limit';
 import { closeRedisClients, createRedisConnection, type RedisClient } from '@/lib/storage/redis';
+import { awayFromWindowEdge } from './support/rate-limit-window';
 import { startRedisServer, type RedisServer } from './support/redis-server';
 
 jest.setTimeout(20_000);
@@ -18,15 +19,6 @@ beforeEach(() => awayFromWindowEdge());
 let nextClient = 0;
 /** A fresh client id per test, so budgets in shared stores never leak between tests. */
 const newClientId = () => `ip:192.0.2.${++nextClient}`;
-
-/**
- * Tests on the real clock count several requests in one minute window; starting just before a
- * minute ends would split them across two windows. Waits for the next window when that close.
- */
-async function awayFromWindowEdge(): Promise<void> {
-  const left = WINDOW_MS - (Date.now() % WINDOW_MS);
-  if (left < 5_000) await new Promise((resolve) => setTimeout(resolve, left + 50));
-}
 
 async function rejection(promise: Promise<unknown>): Promise<HttpError> {
   try {

@@ -41,7 +41,7 @@ function leaksIn(text: string): string[] {
 }
 
 // Settings the app reads: none may leak in from the machine running the tests.
-const APP_SETTING = /^(AZURE_|CHAT_API_KEYS$|ALLOWED_ORIGINS$|REDIS_URL$|SESSION_SECRET$|RATE_LIMIT_PER_MINUTE$|SYSTEM_PROMPT$|DEMO_|MAX_|UPSTREAM_|STREAM_COALESCE_MS$|SECRET_SCAN_)/;
+const APP_SETTING = /^(AZURE_|CHAT_API_KEYS$|ALLOWED_ORIGINS$|REDIS_URL$|SESSION_SECRET$|RATE_LIMIT_PER_MINUTE$|SYSTEM_PROMPT$|DEMO_|MAX_|UPSTREAM_|STREAM_COALESCE_|SECRET_SCAN_)/;
 const baseEnv = () => Object.fromEntries(Object.entries(process.env).filter(([name]) => !APP_SETTING.test(name)));
 
 /**

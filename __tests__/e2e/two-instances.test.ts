@@ -1,5 +1,6 @@
 import { numberedWords, startAzureEmulator, type AzureEmulator } from '../support/azure-emulator';
 import { readUiStream } from '../support/chat-client';
+import { awayFromWindowEdge } from '../support/rate-limit-window';
 import { startRedisServer, type RedisServer } from '../support/redis-server';
 import { startAppServer, type AppServer } from './support/app-server';
 
@@ -50,6 +51,7 @@ const chatBody = (id: string) => ({ id, messages: [{ id: 'u1', role: 'user', par
 
 test('one rate-limit budget across both instances', async () => {
   emulator.setScenario({ words: 3 });
+  await awayFromWindowEdge();
   const ip = '203.0.113.21';
   for (const server of [first, second, first]) {
     const response = await send(server, { message: 'hi' }, ip);
