@@ -68,7 +68,8 @@ describe.each([
     });
 
     test('with STREAM_COALESCE_MS, tokens are merged into fewer events, the text unchanged', async () => {
-      restore = useEnv({ STREAM_COALESCE_MS: '50' });
+      // A fixed window (the maximum pinned to it), so a busy test machine cannot widen it.
+      restore = useEnv({ STREAM_COALESCE_MS: '50', STREAM_COALESCE_MAX_MS: '50' });
       emulator.setScenario({ words: 60, tokensPerSecond: 200 });
       const reply = await readUiStream(await postChat({ message: 'hi' }));
       expect(reply.text).toBe(numberedWords(60));
