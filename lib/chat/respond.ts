@@ -83,13 +83,13 @@ export async function respond(stream: ChatStream, options: DeliveryOptions): Pro
  * while it runs; once it ends, the chat's finished-reply record takes over.
  */
 async function keepResumable(chatId: string, streamId: string, copy: ReadableStream<string>, config: AppConfig): Promise<void> {
+  const recorded = copy.pipeThrough(recordFinishedReply(chatId, config));
   try {
-    const recorded = copy.pipeThrough(recordFinishedReply(chatId, config));
     await getResumableStreamContext(config).createNewResumableStream(streamId, () => recorded);
   } catch (error) {
     // The live response is unaffected; only resuming this reply becomes impossible.
     console.error(`[chat] stream ${streamId} could not be made resumable:`, (error as Error).message);
-    await copy.cancel().catch(() => {});
+    await recorded.cancel().catch(() => {});
   }
 }
 
