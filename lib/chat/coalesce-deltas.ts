@@ -33,6 +33,42 @@ function windowOf({ windowMs }: CoalesceDeltasOptions): (() => number) | undefin
   return windowMs > 0 ? () => windowMs : undefined;
 }
 
+/**
+ * The leading/trailing window both coalescers share. `open()` starts a window; when it ends,
+ * `sendHeld()` sends what was held meanwhile: if there was something, the next window opens at
+ * once, otherwise none is open until the next `open()`.
+ */
+function holdWindow(windowMs: () => number, sendHeld: () => boolean) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  const end = () => {
+    timer = undefined;
+    if (stopped) return;
+    try {
+      if (sendHeld()) timer = setTimeout(end, windowMs());
+    } catch {
+      // The reader went away (client disconnected); the stream's own cancel handles the rest.
+      stopped = true;
+    }
+  };
+  const close = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+  };
+  return {
+    isOpen: () => timer !== undefined,
+    open: () => {
+      timer = setTimeout(end, windowMs());
+    },
+    close,
+    /** For good: the stream ended or was cancelled. */
+    stop: () => {
+      stopped = true;
+      close();
+    },
+  };
+}
+
 type TextDelta = Extract<UIMessageChunk, { type: 'text-delta' }>;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any metadata / data part types
@@ -46,8 +82,6 @@ export function coalesceDeltas<CHUNK extends UIMessageChunk<any, any>>(
   // The text part the buffer belongs to, and its held-back deltas.
   let first: TextDelta | undefined;
   let held: string[] = [];
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let done = false;
 
   const emitHeld = () => {
     if (!first || held.length === 0) return false;
@@ -56,23 +90,7 @@ export function coalesceDeltas<CHUNK extends UIMessageChunk<any, any>>(
     controller!.enqueue({ ...first, delta } as CHUNK);
     return true;
   };
-
-  const closeWindow = () => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
-  };
-
-  const onWindowEnd = () => {
-    timer = undefined;
-    if (done) return;
-    try {
-      // Something was held: send it and keep a window open for what follows.
-      if (emitHeld()) timer = setTimeout(onWindowEnd, windowMs());
-    } catch {
-      // The reader went away (client disconnected); the pipe's own cancel handles the rest.
-      done = true;
-    }
-  };
+  const holding = holdWindow(windowMs, emitHeld);
 
   return new TransformStream<CHUNK, CHUNK>({
     start(c) {
@@ -84,13 +102,13 @@ export function coalesceDeltas<CHUNK extends UIMessageChunk<any, any>>(
         if (first && first.id !== delta.id) {
           // A different text part: what was held belongs before it.
           emitHeld();
-          closeWindow();
+          holding.close();
         }
-        if (timer === undefined) {
+        if (!holding.isOpen()) {
           // No window open: send now (the first word is never delayed) and open one.
           first = delta;
           c.enqueue(chunk);
-          timer = setTimeout(onWindowEnd, windowMs());
+          holding.open();
         } else {
           if (held.length === 0) first = delta;
           held.push(delta.delta);
@@ -98,14 +116,13 @@ export function coalesceDeltas<CHUNK extends UIMessageChunk<any, any>>(
         return;
       }
       emitHeld();
-      closeWindow();
+      holding.close();
       first = undefined;
       c.enqueue(chunk);
     },
     flush() {
       emitHeld();
-      closeWindow();
-      done = true;
+      holding.stop();
     },
   });
 }
@@ -135,7 +152,6 @@ export function coalesceSseDeltas(source: ReadableStream<Uint8Array>, options: C
   // Held text events: the first one parsed (merge target), its merge key, and the texts.
   let heldEvent: { name?: string; json: Record<string, unknown>; key: string; raw: string } | undefined;
   let heldTexts: string[] = [];
-  let timer: ReturnType<typeof setTimeout> | undefined;
   let done = false;
   let passThrough = false;
 
@@ -156,23 +172,11 @@ export function coalesceSseDeltas(source: ReadableStream<Uint8Array>, options: C
     return serialise(name, JSON.stringify({ ...json, delta: text }));
   };
 
-  const closeWindow = () => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
-  };
-
-  const onWindowEnd = () => {
-    timer = undefined;
-    if (done) return;
+  const holding = holdWindow(windowMs, () => {
     const frame = heldFrame();
-    if (!frame) return;
-    try {
-      controller!.enqueue(encoder.encode(frame));
-      timer = setTimeout(onWindowEnd, windowMs());
-    } catch {
-      done = true;
-    }
-  };
+    if (frame) controller!.enqueue(encoder.encode(frame));
+    return frame !== '';
+  });
 
   /** The merge key and text of a mergeable text event, or undefined. */
   const textOf = (name: string | undefined, data: string): { key: string; text: string; json: Record<string, unknown> } | undefined => {
@@ -204,7 +208,7 @@ export function coalesceSseDeltas(source: ReadableStream<Uint8Array>, options: C
     if (passThrough || buffer.includes('\r')) {
       // CRLF-framed SSE: not worth a second parser; hand everything on untouched from here.
       passThrough = true;
-      closeWindow();
+      holding.close();
       const out = heldFrame() + buffer;
       buffer = '';
       return out;
@@ -227,17 +231,17 @@ export function coalesceSseDeltas(source: ReadableStream<Uint8Array>, options: C
       const text = plain && data ? textOf(name, data) : undefined;
       if (!text) {
         out += heldFrame() + block;
-        closeWindow();
+        holding.close();
         continue;
       }
       if (heldEvent && heldEvent.key !== text.key) {
         out += heldFrame();
-        closeWindow();
+        holding.close();
       }
-      if (timer === undefined) {
+      if (!holding.isOpen()) {
         // No window open: this event goes out now and opens one.
         out += block;
-        timer = setTimeout(onWindowEnd, windowMs());
+        holding.open();
       } else {
         if (!heldEvent) heldEvent = { name, json: text.json, key: text.key, raw: block };
         heldTexts.push(text.text);
@@ -249,7 +253,7 @@ export function coalesceSseDeltas(source: ReadableStream<Uint8Array>, options: C
   /** Everything still held or buffered, as the stream ends. */
   const rest = () => {
     done = true;
-    closeWindow();
+    holding.stop();
     return heldFrame() + buffer + decoder.decode();
   };
 
@@ -286,7 +290,7 @@ export function coalesceSseDeltas(source: ReadableStream<Uint8Array>, options: C
     },
     cancel(reason) {
       done = true;
-      closeWindow();
+      holding.stop();
       return reader.cancel(reason);
     },
   });
