@@ -9,23 +9,15 @@
 // Pages: this project's chat page and the plain `useChat` page of the getting-started app.
 // The Chrome traces are kept in bench/.work/trace-*.json (open them in chrome://tracing or
 // the DevTools Performance panel).
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { markdownTokens, SENTINEL } from './markdown-reply.mjs';
 
 const TOKENS = 2000;
 const TOKENS_PER_SECOND = 100;
 const FRAME_MS = 1000 / 60;
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+// The browser tests' launch flags (quiet, sandbox-free headless Chromium), shared as data.
+const CHROMIUM_ARGS = JSON.parse(readFileSync(new URL('../../__tests__/e2e/support/chromium-args.json', import.meta.url), 'utf8'));
 
 function chromiumPath() {
   for (const candidate of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean)) {

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import CHROMIUM_ARGS from './chromium-args.json';
 
 /** Debian's Chromium (CI installs it with apt-get); never a downloaded browser build. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -12,16 +13,8 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     // Chromium's own background network calls are refused on this machine; these keep it quiet.
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    // The benchmark launches it with the same list.
+    args: CHROMIUM_ARGS,
   });
 }
 
