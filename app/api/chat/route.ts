@@ -1,10 +1,9 @@
-import { getConfig } from '@/lib/config';
 import { parseChatRequest } from '@/lib/chat/request';
 import { negotiateFormat, respond } from '@/lib/chat/respond';
 import { startChatStream } from '@/lib/chat/stream';
-import { admit, corsHeaders, preflightResponse } from '@/lib/http/access';
+import { admit, preflightResponse } from '@/lib/http/access';
+import { apiRoute } from '@/lib/http/api-route';
 import { clientIdentity } from '@/lib/http/client-identity';
-import { errorResponse } from '@/lib/http/errors';
 import { methodNotAllowed } from '@/lib/http/method-not-allowed';
 import { readJsonBody } from '@/lib/http/read-json';
 import { enforceRateLimit } from '@/lib/http/rate-limit';
@@ -18,20 +17,14 @@ export const dynamic = 'force-dynamic';
  * Who may call is checked before the body is read, so strangers cost neither parsing nor
  * tokens: admit (origin, authorization) → limit → parse → stream → respond.
  */
-export async function POST(request: Request): Promise<Response> {
-  const config = getConfig();
-  const cors = corsHeaders(request, config);
-  try {
-    await admit(request, config);
-    await enforceRateLimit(clientIdentity(request, config), config);
-    const chat = await parseChatRequest(await readJsonBody(request, config.limits.maxBodyBytes), config);
-    const format = negotiateFormat(request, chat);
-    const stream = await startChatStream(chat, config);
-    return await respond(stream, { format, request, chatId: chat.chatId, headers: cors, config });
-  } catch (error) {
-    return errorResponse(error, cors);
-  }
-}
+export const POST = apiRoute(async (request, { config, cors }) => {
+  await admit(request, config);
+  await enforceRateLimit(clientIdentity(request, config), config);
+  const chat = await parseChatRequest(await readJsonBody(request, config.limits.maxBodyBytes), config);
+  const format = negotiateFormat(request, chat);
+  const stream = await startChatStream(chat, config);
+  return respond(stream, { format, request, chatId: chat.chatId, headers: cors, config });
+});
 
 export function OPTIONS(request: Request): Response {
   return preflightResponse(request);

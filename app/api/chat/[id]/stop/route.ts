@@ -1,8 +1,7 @@
-import { getConfig } from '@/lib/config';
 import { stopActiveStream } from '@/lib/chat/active-streams';
 import { readChatId } from '@/lib/chat/chat-id';
-import { admit, corsHeaders, preflightResponse } from '@/lib/http/access';
-import { errorResponse } from '@/lib/http/errors';
+import { admit, preflightResponse } from '@/lib/http/access';
+import { apiRoute } from '@/lib/http/api-route';
 import { methodNotAllowed } from '@/lib/http/method-not-allowed';
 
 export const runtime = 'nodejs';
@@ -12,17 +11,11 @@ export const dynamic = 'force-dynamic';
  * Stop: cancels the chat's reply in progress and its upstream request, on whichever instance
  * generates it. The text generated so far stays with the client (and in the resumable stream).
  */
-export async function POST(request: Request, context: { params: Promise<{ id: string }> }): Promise<Response> {
-  const config = getConfig();
-  const cors = corsHeaders(request, config);
-  try {
-    await admit(request, config);
-    const stopped = await stopActiveStream(await readChatId(context.params), config);
-    return Response.json({ stopped }, { headers: { ...cors, 'Cache-Control': 'no-store' } });
-  } catch (error) {
-    return errorResponse(error, cors);
-  }
-}
+export const POST = apiRoute(async (request, { config, cors }, context: { params: Promise<{ id: string }> }) => {
+  await admit(request, config);
+  const stopped = await stopActiveStream(await readChatId(context.params), config);
+  return Response.json({ stopped }, { headers: { ...cors, 'Cache-Control': 'no-store' } });
+});
 
 export function OPTIONS(request: Request): Response {
   return preflightResponse(request);

@@ -1,10 +1,9 @@
 import { UI_MESSAGE_STREAM_HEADERS } from 'ai';
-import { getConfig } from '@/lib/config';
 import { activeStreamId, finishedReply } from '@/lib/chat/active-streams';
 import { readChatId } from '@/lib/chat/chat-id';
 import { STREAMING_HEADERS } from '@/lib/chat/respond';
-import { admit, corsHeaders, preflightResponse } from '@/lib/http/access';
-import { errorResponse } from '@/lib/http/errors';
+import { admit, preflightResponse } from '@/lib/http/access';
+import { apiRoute } from '@/lib/http/api-route';
 import { methodNotAllowed } from '@/lib/http/method-not-allowed';
 import { getResumableStreamContext } from '@/lib/storage/pubsub';
 
@@ -16,21 +15,15 @@ export const dynamic = 'force-dynamic';
  * reply so far and then the rest as it comes; for a while after it ended, the finished reply.
  * 204 when there is neither.
  */
-export async function GET(request: Request, context: { params: Promise<{ id: string }> }): Promise<Response> {
-  const config = getConfig();
-  const cors = corsHeaders(request, config);
-  try {
-    await admit(request, config);
-    const chatId = await readChatId(context.params);
-    const streamId = await activeStreamId(chatId, config);
-    const resumed = streamId && (await getResumableStreamContext(config).resumeExistingStream(streamId));
-    const reply = resumed ? resumed.pipeThrough(new TextEncoderStream()) : await finishedReply(chatId, config);
-    if (!reply) return new Response(null, { status: 204, headers: cors });
-    return new Response(reply, { headers: { ...UI_MESSAGE_STREAM_HEADERS, ...STREAMING_HEADERS, ...cors } });
-  } catch (error) {
-    return errorResponse(error, cors);
-  }
-}
+export const GET = apiRoute(async (request, { config, cors }, context: { params: Promise<{ id: string }> }) => {
+  await admit(request, config);
+  const chatId = await readChatId(context.params);
+  const streamId = await activeStreamId(chatId, config);
+  const resumed = streamId && (await getResumableStreamContext(config).resumeExistingStream(streamId));
+  const reply = resumed ? resumed.pipeThrough(new TextEncoderStream()) : await finishedReply(chatId, config);
+  if (!reply) return new Response(null, { status: 204, headers: cors });
+  return new Response(reply, { headers: { ...UI_MESSAGE_STREAM_HEADERS, ...STREAMING_HEADERS, ...cors } });
+});
 
 export function OPTIONS(request: Request): Response {
   return preflightResponse(request);
