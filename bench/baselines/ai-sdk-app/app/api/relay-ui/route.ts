@@ -1,22 +1,12 @@
 // Cut experiment "the floor for a Next.js route speaking the AI SDK protocol": the Express
 // relay's hand-written fetch + SSE parsing, in a Next.js route, re-emitting the UI message
 // stream protocol, with text deltas merged within BENCH_COALESCE_MS (0 = one frame per token).
-type IncomingMessage = { role: string; content?: string; parts?: { type: string; text?: string }[] };
+import { fetchAzureChatStream } from '../../../lib/azure-upstream';
 
 const windowMs = Number(process.env.BENCH_COALESCE_MS ?? 0);
 
 export async function POST(req: Request) {
-  const { messages }: { messages: IncomingMessage[] } = await req.json();
-  const upstream = await fetch(`${process.env.AZURE_BASE_URL}/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'api-key': process.env.AZURE_API_KEY ?? '' },
-    body: JSON.stringify({
-      model: process.env.AZURE_DEPLOYMENTS?.split(',')[0] ?? 'gpt-bench',
-      stream: true,
-      messages: messages.map((m) => ({ role: m.role, content: m.content ?? (m.parts ?? []).map((p) => p.text ?? '').join('') })),
-    }),
-    signal: req.signal,
-  });
+  const upstream = await fetchAzureChatStream(req);
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
   const frame = (chunk: object) => `data: ${JSON.stringify(chunk)}\n\n`;
