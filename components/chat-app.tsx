@@ -157,7 +157,7 @@ export function ChatApp({ config }: { config: PublicConfig }) {
             </span>
           )}
           <details className="settings-menu">
-            <summary aria-label="Settings">
+            <summary className="button" aria-label="Settings">
               <SettingsIcon />
               <span className="settings-label">Settings</span>
             </summary>
