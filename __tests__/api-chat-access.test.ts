@@ -2,7 +2,7 @@ import { OPTIONS } from '@/app/api/chat/route';
 import { createSessionCookie } from '@/lib/http/access';
 import { loadConfig } from '@/lib/config';
 import { numberedWords, startAzureEmulator, type AzureEmulator } from './support/azure-emulator';
-import { postChat, readErrorBody, readUiStream, useEnv } from './support/chat-client';
+import { emulatorEnv, postChat, readErrorBody, readUiStream, useEnv } from './support/chat-client';
 import { awayFromWindowEdge } from './support/rate-limit-window';
 
 /**
@@ -20,22 +20,12 @@ beforeAll(async () => {
 afterAll(() => emulator.close());
 afterEach(() => restore?.());
 
-const azure = {
-  AZURE_RESOURCE_NAME: undefined,
-  AZURE_BASE_URL: undefined as string | undefined,
-  AZURE_API_KEY: API_KEY,
-  AZURE_DEPLOYMENTS: 'gpt-main',
-  AZURE_API: 'chat',
-  RATE_LIMIT_PER_MINUTE: '0',
-  REDIS_URL: undefined,
-  CHAT_API_KEYS: undefined as string | undefined,
-  ALLOWED_ORIGINS: undefined as string | undefined,
-  SESSION_SECRET: undefined,
-};
+let azure: Record<string, string | undefined>;
+const noAccessSettings = { REDIS_URL: undefined, CHAT_API_KEYS: undefined, ALLOWED_ORIGINS: undefined, SESSION_SECRET: undefined };
 
 beforeEach(() => {
   emulator.reset();
-  azure.AZURE_BASE_URL = emulator.url;
+  azure = emulatorEnv(emulator, noAccessSettings);
 });
 
 describe('CHAT_API_KEYS', () => {

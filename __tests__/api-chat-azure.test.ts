@@ -1,5 +1,5 @@
 import { numberedWords, recordedText, startAzureEmulator, type AzureEmulator } from './support/azure-emulator';
-import { postChat, readErrorBody, readUiStream, useEnv } from './support/chat-client';
+import { emulatorEnv, postChat, readErrorBody, readUiStream, useEnv } from './support/chat-client';
 
 /**
  * `/api/chat` against a real Azure-compatible HTTP server on loopback, for both Azure API
@@ -28,18 +28,16 @@ describe.each([
 ] as const)('AZURE_API=%s, STREAM_COALESCE_MS=%s', (api, coalesceMs) => {
   beforeEach(() => {
     emulator.reset();
-    restore = useEnv({
-      AZURE_RESOURCE_NAME: undefined,
-      AZURE_BASE_URL: emulator.url,
-      AZURE_API_KEY: API_KEY,
-      AZURE_DEPLOYMENTS: 'gpt-main,gpt-alt',
-      AZURE_API: api,
-      SYSTEM_PROMPT: 'You are the test assistant.',
-      MAX_OUTPUT_TOKENS: '256',
-      UPSTREAM_TIMEOUT_MS: '3000',
-      RATE_LIMIT_PER_MINUTE: '0',
-      STREAM_COALESCE_MS: coalesceMs,
-    });
+    restore = useEnv(
+      emulatorEnv(emulator, {
+        AZURE_DEPLOYMENTS: 'gpt-main,gpt-alt',
+        AZURE_API: api,
+        SYSTEM_PROMPT: 'You are the test assistant.',
+        MAX_OUTPUT_TOKENS: '256',
+        UPSTREAM_TIMEOUT_MS: '3000',
+        STREAM_COALESCE_MS: coalesceMs,
+      }),
+    );
   });
 
   const lastUpstream = () => emulator.requests.at(-1)!;
@@ -246,14 +244,7 @@ describe('recorded Azure streams are relayed exactly', () => {
     ['chat', 'chat-completions-reasoning'],
   ] as const)('AZURE_API=%s replaying %s', async (api, recording) => {
     emulator.reset();
-    restore = useEnv({
-      AZURE_RESOURCE_NAME: undefined,
-      AZURE_BASE_URL: emulator.url,
-      AZURE_API_KEY: API_KEY,
-      AZURE_DEPLOYMENTS: 'gpt-main',
-      AZURE_API: api,
-      RATE_LIMIT_PER_MINUTE: '0',
-    });
+    restore = useEnv(emulatorEnv(emulator, { AZURE_API: api }));
     emulator.setScenario({ replay: recording });
     const reply = await readUiStream(await postChat({ message: 'hi' }));
     expect(reply.errors).toEqual([]);

@@ -1,5 +1,5 @@
 import { numberedWords, startAzureEmulator, type AzureEmulator } from './support/azure-emulator';
-import { readUiStream, useEnv, type ReadUiStream } from './support/chat-client';
+import { emulatorEnv, readUiStream, useEnv, type ReadUiStream } from './support/chat-client';
 import { startRedisServer, type RedisServer } from './support/redis-server';
 
 /**
@@ -95,12 +95,7 @@ describe.each([
   beforeEach(async () => {
     emulator.reset();
     restore = useEnv({
-      AZURE_RESOURCE_NAME: undefined,
-      AZURE_BASE_URL: emulator.url,
-      AZURE_API_KEY: API_KEY,
-      AZURE_DEPLOYMENTS: 'gpt-main',
-      AZURE_API: 'chat',
-      RATE_LIMIT_PER_MINUTE: '0',
+      ...emulatorEnv(emulator),
       STREAM_COALESCE_MS: '0',
       REDIS_URL: useRedis ? redis.url : undefined,
     });

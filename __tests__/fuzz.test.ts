@@ -5,7 +5,7 @@ import * as streamRoute from '@/app/api/chat/[id]/stream/route';
 import * as stopRoute from '@/app/api/chat/[id]/stop/route';
 import { activeStreamId, finishedReply } from '@/lib/chat/active-streams';
 import { numberedWords, startAzureEmulator, type AzureEmulator } from './support/azure-emulator';
-import { postChat, readUiStream, useEnv } from './support/chat-client';
+import { emulatorEnv, postChat, readUiStream, useEnv } from './support/chat-client';
 
 /**
  * Hostile input (issue 4, point 6): property-based fuzzing of the real route handlers, called
@@ -26,9 +26,7 @@ let restore: () => void;
 beforeAll(async () => {
   emulator = await startAzureEmulator({ apiKey: API_KEY });
   restore = useEnv({
-    AZURE_RESOURCE_NAME: undefined,
-    AZURE_BASE_URL: emulator.url,
-    AZURE_API_KEY: API_KEY,
+    ...emulatorEnv(emulator),
     AZURE_DEPLOYMENTS: 'gpt-main,gpt-alt',
     AZURE_API: 'responses',
     AZURE_API_VERSION: undefined,
@@ -37,7 +35,6 @@ beforeAll(async () => {
     MAX_BODY_BYTES: String(LIMITS.maxBodyBytes),
     MAX_MESSAGES: String(LIMITS.maxMessages),
     MAX_MESSAGE_CHARS: String(LIMITS.maxMessageChars),
-    RATE_LIMIT_PER_MINUTE: '0',
     STREAM_COALESCE_MS: '0',
     REDIS_URL: undefined,
     CHAT_API_KEYS: undefined,

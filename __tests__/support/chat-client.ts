@@ -1,5 +1,6 @@
 import { POST } from '@/app/api/chat/route';
 import type { ChatMessageMetadata } from '@/lib/chat/metadata';
+import type { AzureEmulator } from './azure-emulator';
 
 /**
  * Calls the real `/api/chat` route handler with a real `Request`, the way Next.js does, and
@@ -84,6 +85,25 @@ export async function readErrorBody(response: Response): Promise<{ code: string;
   expect(typeof body.error.code).toBe('string');
   expect(body.error.message.length).toBeGreaterThan(10);
   return body.error;
+}
+
+/**
+ * The app's settings for talking to `emulator` (Chat Completions, one deployment `gpt-main`,
+ * no rate limit, nothing left over from the machine's own environment), plus `overrides`.
+ */
+export function emulatorEnv(
+  emulator: Pick<AzureEmulator, 'url' | 'apiKey'>,
+  overrides: Record<string, string | undefined> = {},
+): Record<string, string | undefined> {
+  return {
+    AZURE_RESOURCE_NAME: undefined,
+    AZURE_BASE_URL: emulator.url,
+    AZURE_API_KEY: emulator.apiKey,
+    AZURE_DEPLOYMENTS: 'gpt-main',
+    AZURE_API: 'chat',
+    RATE_LIMIT_PER_MINUTE: '0',
+    ...overrides,
+  };
 }
 
 /** Sets environment variables for the next requests (config is re-read when env changes). */
