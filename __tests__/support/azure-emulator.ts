@@ -31,8 +31,15 @@ export interface EmulatorScenario {
   dropAfterTokens?: number;
   /** Stop with a content-filter finish after N content tokens (chat: finish_reason "content_filter" with content_filter_results filtered:true; responses: `response.incomplete` with incomplete_details.reason "content_filter"). */
   contentFilterAfterTokens?: number;
-  /** Replay a recorded real Azure stream from __tests__/fixtures/azure-recordings instead of generating one ('responses-text' | 'chat-completions-text' | 'chat-completions-reasoning'). Paced by tokensPerSecond if given. */
-  replay?: 'responses-text' | 'chat-completions-text' | 'chat-completions-reasoning';
+  /** Replay a recorded real Azure stream from __tests__/fixtures/azure-recordings instead of generating one. Paced by tokensPerSecond if given. */
+  replay?:
+    | 'responses-text'
+    | 'chat-completions-text'
+    | 'chat-completions-reasoning'
+    | 'responses-azure-tool-call'
+    | 'responses-azure-web-search-preview-tool'
+    | 'responses-openai-file-search-tool'
+    | 'responses-azure-code-interpreter-tool';
 }
 
 export interface EmulatorCounters {
@@ -79,6 +86,10 @@ const RECORDING_API: Record<RecordingName, Exclude<Api, 'unknown'>> = {
   'responses-text': 'responses',
   'chat-completions-text': 'chat',
   'chat-completions-reasoning': 'chat',
+  'responses-azure-tool-call': 'responses',
+  'responses-azure-web-search-preview-tool': 'responses',
+  'responses-openai-file-search-tool': 'responses',
+  'responses-azure-code-interpreter-tool': 'responses',
 };
 
 export function numberedWords(n: number): string {

@@ -50,6 +50,10 @@ const envSchema = z.object({
   CHAT_API_KEYS: commaList,
   ALLOWED_ORIGINS: commaList,
   SESSION_SECRET: optionalText,
+  // How many reverse proxies of the operator's own stand in front of the server. The server
+  // entry appends each connection's socket address to X-Forwarded-For, as any proxy does, so the
+  // client is the entry this many places from the right; 0 means the socket itself.
+  TRUSTED_PROXY_HOPS: nonNegativeInt(0),
 });
 
 export type AzureApiStyle = 'responses' | 'chat';
@@ -84,6 +88,8 @@ export interface AppConfig {
   chatApiKeys: string[];
   allowedOrigins: string[];
   sessionSecret?: string;
+  /** Reverse proxies of one's own in front of the server (X-Forwarded-For entries to skip from the right). */
+  trustedProxyHops: number;
 }
 
 /** The model name the offline demo answers to. */
@@ -150,6 +156,7 @@ function toConfig(env: z.infer<typeof envSchema>): AppConfig {
     chatApiKeys: env.CHAT_API_KEYS,
     allowedOrigins: env.ALLOWED_ORIGINS,
     sessionSecret: env.SESSION_SECRET,
+    trustedProxyHops: env.TRUSTED_PROXY_HOPS,
   };
 }
 
