@@ -131,6 +131,14 @@ export function ChatSession({ conversationId, initialMessages, resume, connectio
   if (busy && !hasReplied) setHasReplied(true);
   const errorText =
     error && (resumeFailed ? RESUME_FAILED : describeChatError(error, { replyStarted: lastMessage?.role === 'assistant' }));
+
+  // Why each question got no answer, kept after useChat forgets the error on the next send.
+  // Recorded during render (React's "adjust state when a prop changes"), like hasReplied above.
+  const [failedTurns, setFailedTurns] = useState<ReadonlyMap<string, string>>(new Map());
+  const failedQuestionId = errorText ? messages.findLast((message) => message.role === 'user')?.id : undefined;
+  if (failedQuestionId && errorText && failedTurns.get(failedQuestionId) !== errorText) {
+    setFailedTurns(new Map(failedTurns).set(failedQuestionId, errorText));
+  }
   const announcement =
     status === 'submitted'
       ? 'Sending…'
@@ -153,6 +161,8 @@ export function ChatSession({ conversationId, initialMessages, resume, connectio
           waiting={waiting}
           onRegenerate={busy ? undefined : retry}
           onEditLast={busy ? undefined : editLast}
+          failedTurns={failedTurns}
+          onResend={busy ? undefined : send}
         >
           {errorText ? (
             <RetryNotice message={errorText} urgent onRetry={retry} />
