@@ -2,7 +2,7 @@
 
 import { Fragment, useEffect, type ReactNode } from 'react';
 import type { ChatMessage } from '@/lib/chat/metadata';
-import { useFollowScroll } from '@/lib/client/use-follow-scroll';
+import { useFollowScroll } from '@/hooks/use-follow-scroll';
 import { AssistantMessage } from './assistant-message';
 import { messageText } from '@/lib/client/message-text';
 import { FailedTurn } from './failed-turn';
