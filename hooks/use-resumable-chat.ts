@@ -66,19 +66,7 @@ export function useResumableChat({ conversationId, initialMessages, resume, conn
   const [savedAtStart] = useState(() => ({ messages: initialMessages, replyInProgress: resume }));
   useConversationSaving(shownMessages, busy, savedAtStart, onMessagesChange);
 
-  const stopReply = useCallback(() => {
-    void connection.stopGeneration(conversationId);
-    void stop();
-  }, [connection, conversationId, stop]);
-
-  useEffect(() => {
-    if (!busy) return;
-    const onKeyDown = (event: KeyboardEvent) => {
-      if (event.key === 'Escape') stopReply();
-    };
-    document.addEventListener('keydown', onKeyDown);
-    return () => document.removeEventListener('keydown', onKeyDown);
-  }, [busy, stopReply]);
+  const stopReply = useStopReply({ connection, conversationId, stop, busy });
 
   const send = useCallback(
     (text: string) => {
@@ -120,6 +108,38 @@ export function useResumableChat({ conversationId, initialMessages, resume, conn
     editLast,
     stopReply,
   };
+}
+
+/**
+ * Stop ends the reply on the page and asks the server to cancel it (with resumable streams,
+ * closing the connection alone is only a disconnect). Escape stops too while a reply is coming.
+ */
+function useStopReply({
+  connection,
+  conversationId,
+  stop,
+  busy,
+}: {
+  connection: ChatConnection;
+  conversationId: string;
+  stop: () => Promise<void>;
+  busy: boolean;
+}): () => void {
+  const stopReply = useCallback(() => {
+    void connection.stopGeneration(conversationId);
+    void stop();
+  }, [connection, conversationId, stop]);
+
+  useEffect(() => {
+    if (!busy) return;
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') stopReply();
+    };
+    document.addEventListener('keydown', onKeyDown);
+    return () => document.removeEventListener('keydown', onKeyDown);
+  }, [busy, stopReply]);
+
+  return stopReply;
 }
 
 /**
