@@ -4,9 +4,11 @@ import { memo } from 'react';
 import type { ChatMessage } from '@/lib/chat/metadata';
 import { messageText } from '@/lib/client/message-text';
 import { replyOutcomeLabel, usageNote } from '@/lib/client/reply-outcome';
+import { calledTools, replySources } from '@/lib/client/reply-parts';
 import { CopyButton } from './copy-button';
 import { RegenerateIcon } from './icons';
 import { Markdown } from './markdown';
+import { ReplySources } from './reply-sources';
 
 interface AssistantMessageProps {
   message: ChatMessage;
@@ -21,6 +23,9 @@ export const AssistantMessage = memo(function AssistantMessage({ message, stream
   const text = messageText(message);
   const outcome = streaming ? undefined : replyOutcomeLabel(message.metadata);
   const usage = usageNote(message.metadata?.usage);
+  const sources = replySources(message);
+  // A reply that is only a call to a tool this chat does not run has no text to show.
+  const tools = !text && !streaming ? calledTools(message) : [];
 
   return (
     <article
@@ -30,6 +35,12 @@ export const AssistantMessage = memo(function AssistantMessage({ message, stream
       data-streaming={streaming || undefined}
     >
       <Markdown text={text} streaming={streaming} />
+      {tools.length > 0 && (
+        <p className="reply-note">
+          No text reply: the model asked to use {tools.map((name) => `“${name}”`).join(', ')}, which this chat does not run.
+        </p>
+      )}
+      {sources.length > 0 && <ReplySources sources={sources} />}
       {/* The footer keeps its height while streaming so the end of a reply does not shift the page. */}
       <footer className="message-footer" data-hidden={streaming || undefined}>
         {outcome && (

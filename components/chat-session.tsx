@@ -1,136 +1,27 @@
 'use client';
 
-import { useChat } from '@ai-sdk/react';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { chatMessageMetadataSchema, type ChatMessage } from '@/lib/chat/metadata';
-import type { ChatConnection } from '@/lib/client/chat-connection';
-import { describeChatError } from '@/lib/client/chat-error';
-import { messageText } from '@/lib/client/message-text';
-import { useConversationSaving } from '@/lib/client/use-conversation-saving';
+import { useState } from 'react';
+import { useResumableChat, type ResumableChatOptions } from '@/hooks/use-resumable-chat';
 import { Composer } from './composer';
 import { EmptyChat } from './empty-chat';
 import { MessageList } from './message-list';
 import { RetryNotice } from './retry-notice';
 
-/**
- * How often a streaming reply is re-rendered (ms). Measured in Chromium on a 2,300-token markdown
- * reply at 150 tokens/s: main-thread script 3.8 s unthrottled, 1.6 s at 40 ms, 1.0 s at 80 ms
- * (which looks choppy at 12 updates/s). 40 ms keeps 25 updates/s; script time per second stays
- * flat as the reply grows, since only the streaming message and its last block re-render.
- */
-export const REPLY_RENDER_THROTTLE_MS = 40;
-
 const NO_REPLY = 'No reply: it was stopped before it began.';
 
-const RESUME_FAILED =
-  'The reply was interrupted (the page was reloaded or the connection dropped) and could not be resumed.';
-
-export interface ChatSessionProps {
-  conversationId: string;
-  initialMessages: ChatMessage[];
-  /** The stored reply was still arriving when the page went away: try to pick it up again. */
-  resume: boolean;
-  connection: ChatConnection;
-  /** Called whenever the messages change, to persist them; `replyInProgress` while a reply arrives. */
-  onMessagesChange: (messages: ChatMessage[], replyInProgress: boolean) => void;
-}
+export type ChatSessionProps = ResumableChatOptions;
 
 /** One conversation: its messages, the reply being streamed, the composer and the reply controls. */
-export function ChatSession({ conversationId, initialMessages, resume, connection, onMessagesChange }: ChatSessionProps) {
-  const resumingRef = useRef(false);
-  const [resumeFailed, setResumeFailed] = useState(false);
+export function ChatSession(props: ChatSessionProps) {
+  const { messages, status, busy, streaming, waiting, lastMessage, errorText, failedTurns, send, retry, editLast, stopReply } =
+    useResumableChat(props);
 
-  const { messages, setMessages, status, error, sendMessage, regenerate, stop, resumeStream } = useChat<ChatMessage>({
-    id: conversationId,
-    messages: initialMessages,
-    transport: connection.transport,
-    messageMetadataSchema: chatMessageMetadataSchema,
-    throttle: REPLY_RENDER_THROTTLE_MS,
-    onError: () => {
-      if (resumingRef.current) setResumeFailed(true);
-    },
-  });
-
-  const busy = status === 'submitted' || status === 'streaming';
-  const lastMessage = messages.at(-1);
-  const streaming = status === 'streaming' && lastMessage?.role === 'assistant';
-  const waiting = busy && !streaming;
-
-  // Resumed by hand rather than with useChat's `resume`, which would ask on every chat switch and
-  // cannot tell a failed resume apart from a failed reply.
-  useEffect(() => {
-    if (!resume) return;
-    resumingRef.current = true;
-    void resumeStream().finally(() => {
-      resumingRef.current = false;
-    });
-  }, [resume, resumeStream]);
-
-  // The resume stream replays the reply from its start. When its start carries no message id,
-  // the replay arrives as a new message; the part saved before the reload is then superseded.
-  const [savedPartial] = useState(() => (resume && initialMessages.at(-1)?.role === 'assistant' ? initialMessages.at(-1) : undefined));
-  useEffect(() => {
-    if (!savedPartial) return;
-    const index = messages.findIndex((message) => message.id === savedPartial.id);
-    if (index !== -1 && index < messages.length - 1 && messages.at(-1)?.role === 'assistant') {
-      setMessages((current) => current.filter((message) => message.id !== savedPartial.id));
-    }
-  }, [messages, savedPartial, setMessages]);
-
-  // When the replay does carry the id, it replaces the saved part from its first (empty) chunk.
-  // Until it has caught up, the saved text is what is shown and saved, so the reply never blanks
-  // and a second reload in that moment loses nothing.
-  const shownMessages = useMemo(() => {
-    if (!savedPartial) return messages;
-    const savedLength = messageText(savedPartial).length;
-    return messages.map((message) =>
-      message.id === savedPartial.id && messageText(message).length < savedLength ? savedPartial : message,
-    );
-  }, [messages, savedPartial]);
-
-  const [savedAtStart] = useState(() => ({ messages: initialMessages, replyInProgress: resume }));
-  useConversationSaving(shownMessages, busy, savedAtStart, onMessagesChange);
-
-  const stopReply = useCallback(() => {
-    void connection.stopGeneration(conversationId);
-    void stop();
-  }, [connection, conversationId, stop]);
-
-  useEffect(() => {
-    if (!busy) return;
-    const onKeyDown = (event: KeyboardEvent) => {
-      if (event.key === 'Escape') stopReply();
-    };
-    document.addEventListener('keydown', onKeyDown);
-    return () => document.removeEventListener('keydown', onKeyDown);
-  }, [busy, stopReply]);
-
-  const send = useCallback(
-    (text: string) => {
-      setResumeFailed(false);
-      void sendMessage({ text });
-    },
-    [sendMessage],
-  );
-  const retry = useCallback(() => {
-    setResumeFailed(false);
-    void regenerate();
-  }, [regenerate]);
-  const editLast = useCallback(
-    (text: string) => {
-      const lastUser = messages.findLast((message) => message.role === 'user');
-      if (!lastUser) return;
-      setResumeFailed(false);
-      void sendMessage({ text, messageId: lastUser.id });
-    },
-    [messages, sendMessage],
-  );
-
-  // Announced politely and only on changes of state, never per token.
+  // Whether this page has asked for a reply yet, so "Reply finished." is not announced on opening
+  // a stored chat. Set during render (React's pattern for state derived from a changed value): an
+  // effect would first render, and announce, without it.
   const [hasReplied, setHasReplied] = useState(false);
   if (busy && !hasReplied) setHasReplied(true);
-  const errorText =
-    error && (resumeFailed ? RESUME_FAILED : describeChatError(error, { replyStarted: lastMessage?.role === 'assistant' }));
+  // Announced politely and only on changes of state, never per token.
   const announcement =
     status === 'submitted'
       ? 'Sending…'
@@ -148,11 +39,13 @@ export function ChatSession({ conversationId, initialMessages, resume, connectio
         <EmptyChat onPick={send} />
       ) : (
         <MessageList
-          messages={shownMessages}
+          messages={messages}
           streaming={streaming}
           waiting={waiting}
           onRegenerate={busy ? undefined : retry}
           onEditLast={busy ? undefined : editLast}
+          failedTurns={failedTurns}
+          onResend={busy ? undefined : send}
         >
           {errorText ? (
             <RetryNotice message={errorText} urgent onRetry={retry} />

@@ -1,6 +1,7 @@
 'use client';
 
 import { memo, useRef, useState } from 'react';
+import { isSendKey } from '@/lib/client/send-key';
 import { SendIcon, StopIcon } from './icons';
 
 interface ComposerProps {
@@ -44,8 +45,7 @@ export const Composer = memo(function Composer({ busy, onSend, onStop }: Compose
         value={draft}
         onChange={(event) => setDraft(event.target.value)}
         onKeyDown={(event) => {
-          // isComposing: Enter that confirms an IME candidate must not send.
-          if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+          if (isSendKey(event)) {
             event.preventDefault();
             send();
           }

@@ -2,12 +2,15 @@
 
 import { memo } from 'react';
 import { Streamdown } from 'streamdown';
+import { CODE_THEMES } from '@/lib/client/code-highlighting/themes';
 import { code } from '@/lib/client/code-highlighting/worker-code-plugin';
+import { ScrollableTable } from './scrollable-table';
 
 // Module constants: Streamdown memoises on prop identity, so these must not be rebuilt per render.
 const plugins = { code };
 const controls = { code: { copy: true, download: false }, table: false, mermaid: false } as const;
 const linkSafety = { enabled: false };
+const components = { table: ScrollableTable };
 
 /**
  * Markdown of a reply. Streamdown closes unfinished fences, lists and tables while text is still
@@ -20,6 +23,8 @@ export const Markdown = memo(function Markdown({ text, streaming }: { text: stri
       plugins={plugins}
       controls={controls}
       linkSafety={linkSafety}
+      components={components}
+      shikiTheme={CODE_THEMES}
       isAnimating={streaming}
       caret="block"
       lineNumbers={false}

@@ -1,9 +1,11 @@
 'use client';
 
-import { useEffect, type ReactNode } from 'react';
+import { Fragment, useEffect, type ReactNode } from 'react';
 import type { ChatMessage } from '@/lib/chat/metadata';
-import { useFollowScroll } from '@/lib/client/use-follow-scroll';
+import { useFollowScroll } from '@/hooks/use-follow-scroll';
 import { AssistantMessage } from './assistant-message';
+import { messageText } from '@/lib/client/message-text';
+import { FailedTurn } from './failed-turn';
 import { ArrowDownIcon } from './icons';
 import { TypingIndicator } from './typing-indicator';
 import { UserMessage } from './user-message';
@@ -16,6 +18,10 @@ interface MessageListProps {
   waiting: boolean;
   onRegenerate?: () => void;
   onEditLast?: (text: string) => void;
+  /** Why a question got no answer, by its message id, for the failures seen on this page. */
+  failedTurns?: ReadonlyMap<string, string>;
+  /** Asks a question again as a new message (Retry under an unanswered earlier question). */
+  onResend?: (text: string) => void;
   /** Rendered after the messages (e.g. an error), inside the scrolled area. */
   children?: ReactNode;
 }
@@ -25,7 +31,7 @@ interface MessageListProps {
  * Only the last user message gets Edit and only the last reply gets Regenerate; every other
  * message receives the same props on each update, so memo skips it while a reply streams.
  */
-export function MessageList({ messages, streaming, waiting, onRegenerate, onEditLast, children }: MessageListProps) {
+export function MessageList({ messages, streaming, waiting, onRegenerate, onEditLast, failedTurns, onResend, children }: MessageListProps) {
   const { scrollerRef, contentRef, following, jumpToLatest } = useFollowScroll();
   const lastIndex = messages.length - 1;
   const lastUserIndex = messages.findLastIndex((message) => message.role === 'user');
@@ -42,7 +48,17 @@ export function MessageList({ messages, streaming, waiting, onRegenerate, onEdit
         <div className="message-list" ref={contentRef}>
         {messages.map((message, index) =>
           message.role === 'user' ? (
-            <UserMessage key={message.id} message={message} onEdit={index === lastUserIndex ? onEditLast : undefined} />
+            <Fragment key={message.id}>
+              <UserMessage message={message} onEdit={index === lastUserIndex ? onEditLast : undefined} />
+              {/* Followed by the next question: this one was never answered. (The last one's
+                  failure is the notice after the list.) */}
+              {messages[index + 1]?.role === 'user' && (
+                <FailedTurn
+                  reason={failedTurns?.get(message.id) ?? 'No reply was received.'}
+                  onRetry={onResend && (() => onResend(messageText(message)))}
+                />
+              )}
+            </Fragment>
           ) : (
             <AssistantMessage
               key={message.id}

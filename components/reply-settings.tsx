@@ -1,6 +1,7 @@
 'use client';
 
 import { useId } from 'react';
+import { TEMPERATURE } from '@/lib/chat/temperature';
 import type { ReplySettings } from '@/lib/client/chat-connection';
 
 interface ReplySettingsFormProps {
@@ -29,9 +30,9 @@ export function ReplySettingsForm({ deployments, settings, onChange }: ReplySett
       <input
         id={temperatureId}
         type="range"
-        min={0}
-        max={2}
-        step={0.1}
+        min={TEMPERATURE.min}
+        max={TEMPERATURE.max}
+        step={TEMPERATURE.step}
         value={settings.temperature}
         onChange={(event) => onChange({ ...settings, temperature: Number(event.target.value) })}
       />

@@ -3,6 +3,7 @@
 import { memo, useState } from 'react';
 import type { ChatMessage } from '@/lib/chat/metadata';
 import { messageText } from '@/lib/client/message-text';
+import { isSendKey } from '@/lib/client/send-key';
 import { CopyButton } from './copy-button';
 import { EditIcon } from './icons';
 
@@ -40,7 +41,7 @@ export const UserMessage = memo(function UserMessage({ message, onEdit }: UserMe
           rows={Math.min(8, draft.split('\n').length + 1)}
           onChange={(event) => setDraft(event.target.value)}
           onKeyDown={(event) => {
-            if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+            if (isSendKey(event)) {
               event.preventDefault();
               submit();
             } else if (event.key === 'Escape') {

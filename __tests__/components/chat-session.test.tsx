@@ -174,6 +174,47 @@ test('a refused request shows the server message, and Retry sends it again', asy
   expect(server.chatRequests()[1].body?.messages.map((message) => message.role)).toEqual(['user']);
 });
 
+test('a failed question keeps a "Failed" marker with Retry after the next message is sent', async () => {
+  const { server } = renderSession({
+    replies: [
+      { status: 503, code: 'upstream_unavailable', message: 'Azure OpenAI is unavailable right now. Try again in a moment.' },
+      { deltas: ['Second ', 'answer.'] },
+      { deltas: ['First ', 'answer.'] },
+    ],
+  });
+  send('First question');
+  await screen.findByRole('alert');
+  send('Second question');
+  await replyFinished('Second answer.');
+
+  // The error notice is gone, but the first question still shows that, and why, it failed.
+  expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+  const [first] = screen.getAllByRole('article', { name: 'Your message' });
+  const marker = first.nextElementSibling as HTMLElement;
+  expect(marker).toHaveTextContent('Failed');
+  expect(marker).toHaveTextContent('Azure OpenAI is unavailable right now.');
+
+  fireEvent.click(within(marker).getByRole('button', { name: 'Retry this message' }));
+  await replyFinished('First answer.');
+  const questions = server.chatRequests()[2].body?.messages.filter((message) => message.role === 'user');
+  expect(questions?.map((message) => message.parts)).toEqual([
+    [{ type: 'text', text: 'First question' }],
+    [{ type: 'text', text: 'Second question' }],
+    [{ type: 'text', text: 'First question' }],
+  ]);
+});
+
+test('a stored question that never got an answer is marked as failed, with Retry', () => {
+  renderSession({
+    replies: [],
+    initialMessages: [userMessage('u1', 'Lost question'), userMessage('u2', 'Next question'), assistantMessage('a2', 'An answer.')],
+  });
+  const [first, second] = screen.getAllByRole('article', { name: 'Your message' });
+  expect(first.nextElementSibling).toHaveTextContent('FailedNo reply was received.');
+  expect(within(first.nextElementSibling as HTMLElement).getByRole('button', { name: 'Retry this message' })).toBeEnabled();
+  expect(second.nextElementSibling).not.toHaveTextContent('Failed');
+});
+
 test('an error during the stream keeps the partial reply and shows the error text', async () => {
   renderSession({ replies: [{ deltas: ['Half of ', 'an answer'], errorText: 'The connection to Azure OpenAI was lost.' }] });
   send('Explain');
@@ -358,6 +399,52 @@ test('a stored chat opens with its messages, and without asking the server for a
   expect(lastReply()).toHaveTextContent('Cut off at the length limit');
   expect(lastReply()).toHaveTextContent('7 tokens');
   expect(server.requests).toHaveLength(0);
+});
+
+test('a reply lists its cited pages as safe links and its cited files by name', () => {
+  const cited: ChatMessage = {
+    id: 'a1',
+    role: 'assistant',
+    parts: [
+      { type: 'text', text: 'The news today.' },
+      { type: 'source-url', sourceId: 's1', url: 'https://news.example/story', title: 'A story' },
+      { type: 'source-url', sourceId: 's2', url: 'https://news.example/story', title: 'A story' },
+      { type: 'source-url', sourceId: 's3', url: 'http://plain.example/page' },
+      { type: 'source-url', sourceId: 's4', url: 'javascript:alert(1)', title: 'Not a page' },
+      { type: 'source-document', sourceId: 's5', mediaType: 'text/plain', title: 'ai.pdf', filename: 'ai.pdf' },
+    ],
+    metadata: { finishReason: 'stop' },
+  };
+  renderSession({ replies: [], initialMessages: [userMessage('u1', 'News?'), cited] });
+  const sources = within(lastReply()).getByRole('region', { name: 'Sources' });
+  const links = within(sources).getAllByRole('link');
+  // One link per page (a repeated citation once), named by its title, else its host.
+  expect(links.map((link) => [link.textContent, link.getAttribute('href')])).toEqual([
+    ['A story', 'https://news.example/story'],
+    ['plain.example', 'http://plain.example/page'],
+  ]);
+  for (const link of links) {
+    expect(link).toHaveAttribute('target', '_blank');
+    expect(link).toHaveAttribute('rel', 'noopener noreferrer');
+  }
+  // Anything but a web page, and a file, is shown as text.
+  expect(within(sources).getAllByRole('listitem').map((item) => item.textContent)).toEqual(['A story', 'plain.example', 'Not a page', 'ai.pdf']);
+  expect(sources.querySelector('a[href^="javascript"]')).toBeNull();
+});
+
+test('a reply that is only a tool call says so instead of showing an empty bubble', () => {
+  const toolOnly: ChatMessage = {
+    id: 'a1',
+    role: 'assistant',
+    parts: [
+      { type: 'step-start' },
+      { type: 'dynamic-tool', toolName: 'weather', toolCallId: 'call-1', state: 'output-error', input: { location: 'San Francisco' }, errorText: 'unavailable' },
+    ],
+    metadata: { finishReason: 'tool-calls' },
+  };
+  renderSession({ replies: [], initialMessages: [userMessage('u1', 'Weather?'), toolOnly] });
+  expect(lastReply()).toHaveTextContent('No text reply: the model asked to use “weather”, which this chat does not run.');
+  expect(within(lastReply()).queryByRole('button', { name: 'Copy reply' })).not.toBeInTheDocument();
 });
 
 test('a new chat offers suggestions that send right away', async () => {

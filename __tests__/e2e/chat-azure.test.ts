@@ -151,3 +151,78 @@ test('the deployment and temperature chosen in Settings are what the model recei
   await chat.page.getByText('Settings', { exact: true }).click();
   expect(await chat.page.getByLabel('Model', { exact: true }).inputValue()).toBe('gpt-other');
 });
+
+test('a failed question keeps a Failed marker with Retry after the next message is sent', async () => {
+  emulator.setScenario({ words: 4, status: 503, failTimes: 3, retryAfterSeconds: 0 });
+  const chat = await openChat();
+  await chat.send('First question');
+  await chat.replyError.waitFor({ timeout: 30_000 });
+  const reason = (await chat.replyError.locator('p').textContent()) ?? '';
+
+  await chat.send('Second question');
+  await chat.waitForReplyEnd();
+  expect(await chat.replyError.count()).toBe(0);
+  const marker = chat.page.locator('.failed-turn');
+  await marker.waitFor();
+  expect(await marker.count()).toBe(1);
+  expect(await marker.textContent()).toContain(`Failed${reason}`);
+  await saveScreenshot(chat.page, 'chat-failed-turn');
+
+  await marker.getByRole('button', { name: 'Retry this message' }).click();
+  await chat.waitForReplyEnd();
+  const questions = await chat.page.getByRole('article', { name: 'Your message' }).allTextContents();
+  expect(questions.map((text) => text.trim())).toEqual(['First question', 'Second question', 'First question']);
+  expect(await chat.lastReplyText()).toBe('w1 w2 w3 w4');
+});
+
+describe('citations from the Responses API', () => {
+  let responsesServer: AppServer;
+
+  beforeAll(async () => {
+    responsesServer = await startAppServer({
+      AZURE_BASE_URL: emulator.url,
+      AZURE_API_KEY: emulator.apiKey,
+      AZURE_DEPLOYMENTS: 'gpt-test',
+      AZURE_API: 'responses',
+    });
+  });
+  afterAll(() => responsesServer?.stop());
+
+  async function askResponses(question: string): Promise<ChatPage> {
+    const page = await context.newPage();
+    await page.goto(responsesServer.url);
+    const chat = new ChatPage(page);
+    await chat.send(question);
+    await chat.waitForReplyEnd();
+    return chat;
+  }
+
+  test('a web search reply lists its cited pages as links that open apart', async () => {
+    emulator.setScenario({ replay: 'responses-azure-web-search-preview-tool' });
+    const chat = await askResponses('What is in the news?');
+    const sources = chat.lastReply.getByRole('region', { name: 'Sources' });
+    const link = sources.getByRole('link', { name: 'While You Were Sleeping: 5 stories you might have missed, Nov 19, 2025' });
+    await link.waitFor();
+    expect(await link.getAttribute('href')).toMatch(/^https:\/\/www\.straitstimes\.com\//);
+    expect(await link.getAttribute('target')).toBe('_blank');
+    expect(await link.getAttribute('rel')).toBe('noopener noreferrer');
+    expect(await sources.locator('a:not([href^="https://"]):not([href^="http://"])').count()).toBe(0);
+    await link.scrollIntoViewIfNeeded();
+    await saveScreenshot(chat.page, 'chat-sources-web');
+  });
+
+  test('a file search reply names the cited file, without a link', async () => {
+    emulator.setScenario({ replay: 'responses-openai-file-search-tool' });
+    const chat = await askResponses('What does the document say?');
+    const sources = chat.lastReply.getByRole('region', { name: 'Sources' });
+    await sources.getByText('ai.pdf', { exact: true }).waitFor();
+    expect(await sources.getByRole('link').count()).toBe(0);
+  });
+
+  test('a reply that is only a tool call shows a short note, not an empty bubble', async () => {
+    emulator.setScenario({ replay: 'responses-azure-tool-call' });
+    const chat = await askResponses('Weather in San Francisco?');
+    await chat.lastReply.getByText('No text reply: the model asked to use “weather”, which this chat does not run.').waitFor();
+    await saveScreenshot(chat.page, 'chat-tool-call-only');
+  });
+});

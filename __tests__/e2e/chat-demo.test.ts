@@ -5,6 +5,7 @@
  */
 import type { Browser, BrowserContext, BrowserContextOptions } from 'playwright-core';
 import { startAppServer, type AppServer } from './support/app-server';
+import { auditAccessibility, seriousViolations } from './support/axe';
 import { launchChromium, saveScreenshot } from './support/browser';
 import { ChatPage } from './support/chat-page';
 
@@ -241,6 +242,74 @@ test('screenshots: light and dark themes, desktop and 360 px wide', async () => 
   await expectVisible(narrow.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: 'New chat' }));
   await narrow.page.waitForTimeout(400); // the drawer slides in
   await saveScreenshot(narrow.page, 'chat-light-360-drawer');
+});
+
+test('on a phone, a table wider than the screen shows that it scrolls sideways, and scrolls by keyboard', async () => {
+  const chat = await openChat({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
+  await chat.send('Show me a table');
+  await chat.waitForReplyEnd();
+  const frame = chat.lastReply.locator('.table-frame');
+  const region = frame.getByRole('region', { name: 'Table, scrolls sideways' });
+  await region.waitFor();
+  const hint = frame.getByText('Scroll sideways for more columns');
+  await hint.scrollIntoViewIfNeeded();
+  await expectVisible(hint);
+  expect(await frame.getAttribute('data-more-right')).toBe('true');
+  // The right edge fades over the hidden columns.
+  expect(await frame.evaluate((el) => getComputedStyle(el, '::after').opacity)).toBe('1');
+  await saveScreenshot(chat.page, 'chat-light-390-table');
+
+  await region.focus();
+  for (let press = 0; press < 30 && (await frame.getAttribute('data-more-right')); press++) await chat.page.keyboard.press('ArrowRight');
+  expect(await frame.getAttribute('data-more-right')).toBeNull();
+  expect(await frame.getAttribute('data-more-left')).toBe('true');
+  expect(await region.evaluate((el) => el.scrollLeft)).toBeGreaterThan(0);
+
+  // Wide enough for the whole table: no cue, and no extra tab stop.
+  await chat.page.setViewportSize({ width: 1280, height: 844 });
+  await frame.locator('.table-hint').waitFor({ state: 'detached' });
+  expect(await frame.locator('[tabindex]').count()).toBe(0);
+});
+
+test('on a phone, Escape closes the chat drawer and gives focus back to its toggle', async () => {
+  const chat = await openChat({ viewport: { width: 360, height: 740 } });
+  const toggle = chat.page.getByRole('button', { name: 'Show chats' });
+  const newChat = chat.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: 'New chat' });
+  await toggle.click();
+  await expectVisible(newChat);
+  // Focus moved into the drawer.
+  await chat.page.waitForFunction(() => document.activeElement?.closest('#conversation-drawer') !== null);
+
+  await chat.page.keyboard.press('Escape');
+  await newChat.waitFor({ state: 'hidden' });
+  expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+  expect(await toggle.evaluate((el) => el === document.activeElement)).toBe(true);
+});
+
+describe.each<[string, BrowserContextOptions]>([
+  ['light', { viewport: { width: 1280, height: 800 }, colorScheme: 'light' }],
+  ['dark', { viewport: { width: 1280, height: 800 }, colorScheme: 'dark' }],
+  ['light, 360 px', { viewport: { width: 360, height: 740 }, colorScheme: 'light' }],
+  ['dark, 360 px', { viewport: { width: 360, height: 740 }, colorScheme: 'dark' }],
+])('axe-core (WCAG 2.2 A and AA) in %s', (_name, options) => {
+  test('no serious or critical violation: empty chat, after a markdown reply, with the settings open', async () => {
+    const chat = await openChat(options);
+    const found: Record<string, unknown[]> = {};
+    found.empty = seriousViolations(await auditAccessibility(chat.page));
+
+    await chat.send('Show me what you can do');
+    await chat.waitForReplyEnd();
+    // Audited once the code is highlighted: Shiki's token colours are part of what is checked.
+    await chat.lastReply.locator('[data-streamdown="code-block-body"] span[style*="--sdm-c"]').first().waitFor();
+    await expectVisible(chat.lastReply.getByText(/\d+ tokens/));
+    found.reply = seriousViolations(await auditAccessibility(chat.page));
+
+    await chat.page.locator('summary', { hasText: 'Settings' }).click();
+    await expectVisible(chat.page.getByRole('slider', { name: /Temperature/ }));
+    found.settings = seriousViolations(await auditAccessibility(chat.page));
+
+    expect(found).toEqual({ empty: [], reply: [], settings: [] });
+  });
 });
 
 async function expectVisible(locator: import('playwright-core').Locator) {

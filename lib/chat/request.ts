@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AppConfig } from '@/lib/config';
 import { HttpError } from '@/lib/http/errors';
 import { chatMessageMetadataSchema, type ChatMessage } from './metadata';
+import { TEMPERATURE } from './temperature';
 
 /**
  * The request bodies `/api/chat` accepts, normalised to one `ChatRequest`:
@@ -14,7 +15,7 @@ import { chatMessageMetadataSchema, type ChatMessage } from './metadata';
 
 const options = {
   model: z.string().min(1).optional(),
-  temperature: z.number().min(0).max(2).optional(),
+  temperature: z.number().min(TEMPERATURE.min).max(TEMPERATURE.max).optional(),
   maxOutputTokens: z.number().int().positive().optional(),
   stream: z.boolean().optional(),
 };

@@ -58,6 +58,8 @@ export async function startChatStream(request: ChatRequest, config: AppConfig): 
 
   const uiChunks = result.toUIMessageStream<ChatMessage>({
     originalMessages: request.messages,
+    // Citations (web and file search annotations) reach clients as source parts.
+    sendSources: true,
     // The reply's id travels in the stream's start event, so a client that saved a partial
     // reply and later resumes the stream recognises it as the same message, not a new one.
     generateMessageId: generateId,

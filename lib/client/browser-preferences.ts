@@ -1,3 +1,4 @@
+import { isTemperature } from '@/lib/chat/temperature';
 import type { ReplySettings } from './chat-connection';
 
 /**
@@ -27,20 +28,33 @@ function write(key: string, value: string) {
 export const readActiveConversationId = () => read(ACTIVE_KEY) ?? undefined;
 export const rememberActiveConversationId = (id: string) => write(ACTIVE_KEY, id);
 
-/** The saved settings, when still valid for what this server offers. */
-export function readReplySettings(deployments: string[], fallback: ReplySettings): ReplySettings {
+/** The settings as remembered (a JSON string, or null): a stable snapshot for useSyncExternalStore. */
+let rememberedSettings: string | null | undefined;
+const settingsListeners = new Set<() => void>();
+
+export const storedReplySettings = (): string | null => (rememberedSettings !== undefined ? rememberedSettings : read(SETTINGS_KEY));
+
+export function subscribeToReplySettings(listener: () => void): () => void {
+  settingsListeners.add(listener);
+  return () => settingsListeners.delete(listener);
+}
+
+/** Kept for this page even where storage refuses it, and for the next visit where it does not. */
+export function rememberReplySettings(settings: ReplySettings) {
+  rememberedSettings = JSON.stringify(settings);
+  write(SETTINGS_KEY, rememberedSettings);
+  for (const listener of settingsListeners) listener();
+}
+
+/** Remembered settings, when still valid for what this server offers; `fallback` for the rest. */
+export function parseReplySettings(stored: string | null, deployments: string[], fallback: ReplySettings): ReplySettings {
   try {
-    const saved = JSON.parse(read(SETTINGS_KEY) ?? '{}') as Partial<ReplySettings>;
+    const saved = JSON.parse(stored ?? '{}') as Partial<ReplySettings>;
     return {
       model: saved.model && deployments.includes(saved.model) ? saved.model : fallback.model,
-      temperature:
-        typeof saved.temperature === 'number' && saved.temperature >= 0 && saved.temperature <= 2
-          ? saved.temperature
-          : fallback.temperature,
+      temperature: isTemperature(saved.temperature) ? saved.temperature : fallback.temperature,
     };
   } catch {
     return fallback;
   }
 }
-
-export const rememberReplySettings = (settings: ReplySettings) => write(SETTINGS_KEY, JSON.stringify(settings));
