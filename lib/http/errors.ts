@@ -4,24 +4,27 @@
  * `{ "error": { "code", "message" } }` with the right status and never a stack trace.
  */
 
-export type ErrorCode =
-  | 'invalid_request'
-  | 'invalid_json'
-  | 'unknown_model'
-  | 'not_found'
-  | 'method_not_allowed'
-  | 'payload_too_large'
-  | 'unsupported_media_type'
-  | 'unauthorized'
-  | 'forbidden_origin'
-  | 'rate_limited'
-  | 'upstream_rate_limited'
-  | 'upstream_error'
-  | 'upstream_unavailable'
-  | 'upstream_timeout'
-  | 'content_filter'
-  | 'misconfigured'
-  | 'internal_error';
+export const ERROR_CODES = [
+  'invalid_request',
+  'invalid_json',
+  'unknown_model',
+  'not_found',
+  'method_not_allowed',
+  'payload_too_large',
+  'unsupported_media_type',
+  'unauthorized',
+  'forbidden_origin',
+  'rate_limited',
+  'upstream_rate_limited',
+  'upstream_error',
+  'upstream_unavailable',
+  'upstream_timeout',
+  'content_filter',
+  'misconfigured',
+  'internal_error',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export class HttpError extends Error {
   constructor(
