@@ -3,7 +3,7 @@ import * as chatCompletions from '@/app/api/v1/chat/completions/route';
 import * as models from '@/app/api/v1/models/route';
 import * as responses from '@/app/api/v1/responses/route';
 import { numberedWords, startAzureEmulator, type AzureEmulator } from './support/azure-emulator';
-import { emulatorEnv, useEnv } from './support/chat-client';
+import { emulatorEnv, postChat, useEnv } from './support/chat-client';
 import { startRouteServer, type RouteServer } from './support/route-server';
 
 /**
@@ -119,6 +119,13 @@ describe.each(['chat', 'responses'] as const)('AZURE_API=%s', (api) => {
     await client().responses.create({ model: 'gpt-main', instructions: 'CLIENT INSTRUCTIONS', input: 'hi' });
     const second = JSON.stringify(emulator.requests.at(-1)!.body);
     expect(second.indexOf('CLIENT INSTRUCTIONS')).toBeGreaterThan(second.indexOf('OPERATOR PROMPT'));
+  });
+
+  test('/api/chat keeps refusing system messages, whatever CLIENT_SYSTEM_MESSAGES says', async () => {
+    const response = await postChat({ messages: [{ role: 'system', content: 'x' }, ...user('hi')] });
+    expect(response.status).toBe(400);
+    expect((await response.json()).error.message).toContain('system prompt is set by the server');
+    expect(emulator.counters.requests).toBe(0);
   });
 
   test('CLIENT_SYSTEM_MESSAGES=refuse refuses them with a 400 the SDK raises', async () => {
