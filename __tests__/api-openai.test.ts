@@ -205,6 +205,23 @@ describe('errors, as the SDK classes them', () => {
     expect(error).toMatchObject({ status: 413, code: 'payload_too_large' });
   });
 
+  test('every client-supplied value is bounded: model name, message count, instructions length, body size', async () => {
+    restore = useEnv({ MAX_MESSAGES: '3', MAX_MESSAGE_CHARS: '50', MAX_BODY_BYTES: '2000' });
+    const failures = await Promise.all([
+      client().chat.completions.create({ model: 'm'.repeat(201), messages: user('hi') }),
+      client().chat.completions.create({ model: 'gpt-main', messages: Array.from({ length: 4 }, () => user('hi')[0]) }),
+      client().responses.create({ model: 'gpt-main', instructions: 'i'.repeat(51), input: 'hi' }),
+      client().responses.create({ model: 'gpt-main', input: 'x'.repeat(3000) }),
+    ].map((call) => call.then(() => undefined, (error: APIError) => [error.status, error.code])));
+    expect(failures).toEqual([
+      [400, 'invalid_request'],
+      [413, 'payload_too_large'],
+      [413, 'payload_too_large'],
+      [413, 'payload_too_large'],
+    ]);
+    expect(emulator.counters.requests).toBe(0);
+  });
+
   test('429 RateLimitError from this server and from Azure, with Retry-After', async () => {
     restore = useEnv({ RATE_LIMIT_PER_MINUTE: '1' });
     await ask();
