@@ -1,12 +1,12 @@
 import { createUIMessageStreamResponse } from 'ai';
 import type { AppConfig } from '@/lib/config';
 import { HttpError } from '@/lib/http/errors';
+import { cancelOnHangUp, collectReply, encodedResponse, jsonAnswer, TEXT_CONTENT_TYPE, type CollectedReply } from '@/lib/protocols/delivery';
+import { textEncoder } from '@/lib/protocols/text';
 import { getResumableStreamContext } from '@/lib/storage/pubsub';
 import { recordFinishedReply, registerActiveStream } from './active-streams';
 import { coalesceDeltas } from './coalesce-deltas';
 import { coalesceWindow } from './coalesce-window';
-import { cancelOnHangUp, collectReply, encodedResponse, jsonAnswer, TEXT_CONTENT_TYPE, type CollectedReply } from '@/lib/protocols/delivery';
-import { textEncoder } from '@/lib/protocols/text';
 import type { ChatRequest } from './request';
 import type { ChatChunk, ChatStream } from './stream';
 

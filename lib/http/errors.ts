@@ -1,7 +1,8 @@
 /**
  * The one error type the API speaks. Every failure before a stream starts becomes an
  * `HttpError` and leaves through `errorResponse`, so clients always get
- * `{ "error": { "code", "message" } }` with the right status and never a stack trace.
+ * `{ "error": { "code", "message" } }` (or the same in their endpoint's dialect, below) with the
+ * right status and never a stack trace.
  */
 
 export const ERROR_CODES = [
