@@ -28,8 +28,9 @@ const nextConfig: NextConfig = {
       },
       {
         // API answers (JSON, event streams) are never documents: if one is opened directly, it
-        // may not run or load anything.
-        source: '/api/:path*',
+        // may not run or load anything. The one page under /api, the reference at /api/docs,
+        // sets its own policy.
+        source: '/api/:path((?!docs$).*)',
         headers: [{ key: 'Content-Security-Policy', value: "default-src 'none'; frame-ancestors 'none'" }],
       },
     ];

@@ -68,8 +68,9 @@ export async function proxy(request: NextRequest) {
 export const config = {
   matcher: [
     {
-      // Pages only: not the API, not Next's assets, not files with an extension (public/).
-      source: '/((?!api(?:/|$)|_next/|.*\\.[^/]*$).*)',
+      // Pages only: not the API (nor the tutorials' endpoints outside /api: /chat/stream,
+      // /v1/…), not Next's assets, not files with an extension (public/).
+      source: '/((?!api(?:/|$)|chat/stream$|v1/|_next/|.*\\.[^/]*$).*)',
       // Link prefetches are not navigations; the real navigation gets its own nonce and cookie.
       missing: [
         { type: 'header', key: 'next-router-prefetch' },

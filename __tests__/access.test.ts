@@ -229,7 +229,8 @@ describe('CORS', () => {
     const headers = corsHeaders(from('https://partner.example'), cors);
     expect(headers['Access-Control-Allow-Origin']).toBe('https://partner.example');
     expect(headers.Vary).toBe('Origin');
-    expect(headers['Access-Control-Allow-Headers']).toBe('Authorization, Content-Type, Accept');
+    // The OpenAI SDKs send their X-Stainless-* headers from browsers too.
+    expect(headers['Access-Control-Allow-Headers']).toMatch(/^Authorization, Content-Type, Accept, X-Stainless-Arch, /);
     expect(headers['Access-Control-Allow-Methods']).toBe('POST, GET, OPTIONS');
     expect(headers['Access-Control-Expose-Headers']).toMatch(/Retry-After/);
     expect(headers).not.toHaveProperty('Access-Control-Allow-Credentials');

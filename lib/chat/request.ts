@@ -24,7 +24,7 @@ const conversationRole = z.enum(['user', 'assistant'], {
   error: 'role must be "user" or "assistant" (the system prompt is set by the server)',
 });
 
-const uiMessagesBody = z.object({
+export const uiMessagesBody = z.object({
   id: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, 'id must be 1–200 letters, digits, "-" or "_"').optional(),
   messages: z
     .array(z.object({ id: z.string().optional(), role: conversationRole, parts: z.array(z.unknown()) }).loose())
@@ -32,14 +32,14 @@ const uiMessagesBody = z.object({
   ...options,
 });
 
-const simpleMessagesBody = z.object({
+export const simpleMessagesBody = z.object({
   messages: z
     .array(z.object({ role: conversationRole, content: z.string() }))
     .min(1, 'messages must contain at least one message'),
   ...options,
 });
 
-const promptBody = z.union([
+export const promptBody = z.union([
   z.object({ message: z.string().min(1, 'message must not be empty'), ...options }),
   z.object({ input: z.string().min(1, 'input must not be empty'), ...options }),
 ]);
@@ -71,7 +71,7 @@ type ParsedBody =
   | { shape: 'simple'; data: z.infer<typeof simpleMessagesBody> }
   | { shape: 'prompt'; data: z.infer<typeof promptBody> };
 
-function validate<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+export function validate<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
     throw new HttpError(400, 'invalid_request', `Invalid request body: ${readableIssues(parsed.error)}`, {}, parsed.error.issues);
@@ -99,7 +99,7 @@ function parseShape(body: unknown): ParsedBody {
   );
 }
 
-function enforceSizeLimits(messages: ChatMessage[], limits: AppConfig['limits']) {
+export function enforceSizeLimits(messages: ChatMessage[], limits: AppConfig['limits']) {
   if (messages.length > limits.maxMessages) {
     throw new HttpError(
       413,

@@ -1,11 +1,12 @@
 import { createUIMessageStreamResponse } from 'ai';
 import type { AppConfig } from '@/lib/config';
 import { HttpError } from '@/lib/http/errors';
+import { cancelOnHangUp, collectReply, encodedResponse, jsonAnswer, TEXT_CONTENT_TYPE, type CollectedReply } from '@/lib/protocols/delivery';
+import { textEncoder } from '@/lib/protocols/text';
 import { getResumableStreamContext } from '@/lib/storage/pubsub';
 import { recordFinishedReply, registerActiveStream } from './active-streams';
 import { coalesceDeltas } from './coalesce-deltas';
 import { coalesceWindow } from './coalesce-window';
-import type { ChatMessageMetadata } from './metadata';
 import type { ChatRequest } from './request';
 import type { ChatChunk, ChatStream } from './stream';
 
@@ -13,7 +14,8 @@ import type { ChatChunk, ChatStream } from './stream';
  * Turns a started chat stream into the response the client asked for:
  * - `ui` (default): the AI SDK UI message stream over SSE, what `useChat` reads;
  * - `text`: plain text as it arrives (`Accept: text/plain` or `?format=text`), for curl;
- * - `json`: one object once the reply is complete (`"stream": false` or `?format=json`).
+ * - `json`: one object once the reply is complete (`"stream": false`, `?format=json` or
+ *   `Accept: application/json`).
  */
 
 export type ResponseFormat = 'ui' | 'text' | 'json';
@@ -27,7 +29,9 @@ export function negotiateFormat(request: Request, chat: Pick<ChatRequest, 'strea
     throw new HttpError(400, 'invalid_request', `Unknown format "${requested}": use ui, text or json.`);
   }
   const accept = request.headers.get('accept') ?? '';
-  return accept.includes('text/plain') && !accept.includes('text/event-stream') ? 'text' : 'ui';
+  if (accept.includes('text/event-stream')) return 'ui';
+  if (accept.includes('text/plain')) return 'text';
+  return accept.includes('application/json') ? 'json' : 'ui';
 }
 
 /** Headers that keep proxies (nginx, Azure Front Door, Vercel) from buffering or compressing. */
@@ -58,9 +62,7 @@ export interface DeliveryOptions {
 export async function respond(stream: ChatStream, options: DeliveryOptions): Promise<Response> {
   const { format, request, chatId, headers = {}, config } = options;
   const streamId = format === 'ui' && chatId ? await tryRegister(chatId, stream, config) : undefined;
-  if (!streamId) {
-    request.signal.addEventListener('abort', () => stream.abort(request.signal.reason), { once: true });
-  }
+  if (!streamId) cancelOnHangUp(stream, request);
 
   if (format === 'json') return jsonResponse(stream, headers);
   // Merged here only when nothing merged them upstream: no extra stream layer on the per-token
@@ -107,66 +109,16 @@ function headersObject(headers: HeadersInit): Record<string, string> {
   return Object.fromEntries(new Headers(headers).entries());
 }
 
-function finishNote(metadata: ChatMessageMetadata | undefined): string {
-  if (metadata?.finishReason === 'content-filter') return "\n\n[stopped: Azure OpenAI's content filter]\n";
-  if (metadata?.finishReason === 'length') return '\n\n[stopped: output token limit reached]\n';
-  return '';
-}
-
 function textResponse(chunks: ReadableStream<ChatChunk>, headers: HeadersInit): Response {
-  const encoder = new TextEncoder();
-  let metadata: ChatMessageMetadata | undefined;
-  const body = chunks.pipeThrough(
-    new TransformStream<ChatChunk, Uint8Array>({
-      transform(chunk, controller) {
-        if (chunk.type === 'text-delta') controller.enqueue(encoder.encode(chunk.delta));
-        else if (chunk.type === 'error') controller.enqueue(encoder.encode(`\n\n[error: ${chunk.errorText}]\n`));
-        else if (chunk.type === 'finish' || chunk.type === 'message-metadata') {
-          metadata = { ...metadata, ...chunk.messageMetadata };
-        }
-      },
-      flush(controller) {
-        const note = finishNote(metadata);
-        if (note) controller.enqueue(encoder.encode(note));
-      },
-    }),
-  );
-  const responseHeaders = new Headers(headers);
-  for (const [name, value] of Object.entries(STREAMING_HEADERS)) responseHeaders.set(name, value);
-  responseHeaders.set('Content-Type', 'text/plain; charset=utf-8');
-  return new Response(body, { headers: responseHeaders });
+  return encodedResponse(chunks, textEncoder(), TEXT_CONTENT_TYPE, headers);
 }
 
-export interface ChatJsonResult {
-  text: string;
-  finishReason: ChatMessageMetadata['finishReason'];
-  usage: ChatMessageMetadata['usage'];
+export interface ChatJsonResult extends CollectedReply {
   model: string;
 }
 
 async function jsonResponse(stream: ChatStream, headers: HeadersInit): Promise<Response> {
-  let text = '';
-  let metadata: ChatMessageMetadata = {};
-  const reader = stream.chunks.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (value.type === 'text-delta') text += value.delta;
-    else if (value.type === 'error') {
-      // Nothing was sent yet, so a mid-reply failure can still be an honest status code.
-      throw stream.failure() ?? new HttpError(502, 'upstream_error', value.errorText);
-    } else if ((value.type === 'finish' || value.type === 'start') && value.messageMetadata) {
-      metadata = { ...metadata, ...value.messageMetadata };
-    }
-  }
-  const body: ChatJsonResult = {
-    text,
-    finishReason: metadata.finishReason,
-    usage: metadata.usage,
-    model: stream.modelId,
-  };
-  const responseHeaders = new Headers(headers);
-  responseHeaders.set('Content-Type', 'application/json; charset=utf-8');
-  responseHeaders.set('Cache-Control', 'no-store');
-  return new Response(JSON.stringify(body), { headers: responseHeaders });
+  const reply = await collectReply(stream);
+  const body: ChatJsonResult = { ...reply, model: stream.modelId };
+  return jsonAnswer(body, headers);
 }

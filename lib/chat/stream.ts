@@ -39,6 +39,9 @@ export async function startChatStream(request: ChatRequest, config: AppConfig): 
     model,
     instructions: config.systemPrompt,
     messages: await convertToModelMessages(request.messages),
+    // Only the OpenAI-compatible and tutorial endpoints let system messages through (after the
+    // operator's instructions, which keep precedence); /api/chat's schema refuses them.
+    allowSystemInMessages: true,
     temperature: request.temperature,
     maxOutputTokens: request.maxOutputTokens,
     abortSignal: upstream.signal,

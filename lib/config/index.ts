@@ -33,6 +33,8 @@ const envSchema = z.object({
   AZURE_DEPLOYMENTS: commaList,
   AZURE_API: z.enum(['responses', 'chat']).default('responses'),
   SYSTEM_PROMPT: z.string().default('You are a helpful assistant. Answer in Markdown.'),
+  // System messages from OpenAI-style and tutorial clients: sent after SYSTEM_PROMPT, or refused.
+  CLIENT_SYSTEM_MESSAGES: z.enum(['accept', 'refuse']).default('accept'),
   MAX_OUTPUT_TOKENS: positiveInt(4096),
   DEMO_TOKENS_PER_SECOND: z.coerce.number().positive().default(40),
   UPSTREAM_TIMEOUT_MS: positiveInt(30_000),
@@ -75,6 +77,8 @@ export interface AppConfig {
   /** Allow-list of model names a request may ask for; the first is the default. */
   deployments: string[];
   systemPrompt: string;
+  /** Whether the OpenAI-compatible and tutorial endpoints accept clients' system messages (`/api/chat` never does). */
+  clientSystemMessages: 'accept' | 'refuse';
   maxOutputTokens: number;
   demoTokensPerSecond: number;
   upstreamTimeoutMs: number;
@@ -141,6 +145,7 @@ function toConfig(env: z.infer<typeof envSchema>): AppConfig {
     api: env.AZURE_API,
     deployments: mode === 'azure' ? env.AZURE_DEPLOYMENTS : [DEMO_MODEL_ID],
     systemPrompt: env.SYSTEM_PROMPT,
+    clientSystemMessages: env.CLIENT_SYSTEM_MESSAGES,
     maxOutputTokens: env.MAX_OUTPUT_TOKENS,
     demoTokensPerSecond: env.DEMO_TOKENS_PER_SECOND,
     upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,

@@ -185,7 +185,13 @@ export async function authorize(request: Request, config: AppConfig = getConfig(
 // credentials are not allowed cross-origin, so the session cookie only ever works same-site).
 
 const CORS_METHODS = 'POST, GET, OPTIONS';
-const CORS_REQUEST_HEADERS = 'Authorization, Content-Type, Accept';
+/** The OpenAI SDKs add their platform and retry headers to every request from browsers too. */
+const CORS_REQUEST_HEADERS = [
+  'Authorization, Content-Type, Accept',
+  'X-Stainless-Arch, X-Stainless-Lang, X-Stainless-OS, X-Stainless-Package-Version, X-Stainless-Retry-Count',
+  'X-Stainless-Runtime, X-Stainless-Runtime-Version, X-Stainless-Timeout, X-Stainless-Helper-Method',
+  'OpenAI-Organization, OpenAI-Project',
+].join(', ');
 /** Beyond the CORS-safelisted ones: what a cross-origin client needs to back off and retry. */
 const CORS_EXPOSED_HEADERS = 'Retry-After, WWW-Authenticate, X-Vercel-AI-UI-Message-Stream';
 /** Lets the browser skip repeat preflights for ten minutes. */

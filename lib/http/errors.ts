@@ -1,27 +1,31 @@
 /**
  * The one error type the API speaks. Every failure before a stream starts becomes an
  * `HttpError` and leaves through `errorResponse`, so clients always get
- * `{ "error": { "code", "message" } }` with the right status and never a stack trace.
+ * `{ "error": { "code", "message" } }` (or the same in their endpoint's dialect, below) with the
+ * right status and never a stack trace.
  */
 
-export type ErrorCode =
-  | 'invalid_request'
-  | 'invalid_json'
-  | 'unknown_model'
-  | 'not_found'
-  | 'method_not_allowed'
-  | 'payload_too_large'
-  | 'unsupported_media_type'
-  | 'unauthorized'
-  | 'forbidden_origin'
-  | 'rate_limited'
-  | 'upstream_rate_limited'
-  | 'upstream_error'
-  | 'upstream_unavailable'
-  | 'upstream_timeout'
-  | 'content_filter'
-  | 'misconfigured'
-  | 'internal_error';
+export const ERROR_CODES = [
+  'invalid_request',
+  'invalid_json',
+  'unknown_model',
+  'not_found',
+  'method_not_allowed',
+  'payload_too_large',
+  'unsupported_media_type',
+  'unauthorized',
+  'forbidden_origin',
+  'rate_limited',
+  'upstream_rate_limited',
+  'upstream_error',
+  'upstream_unavailable',
+  'upstream_timeout',
+  'content_filter',
+  'misconfigured',
+  'internal_error',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export class HttpError extends Error {
   constructor(
@@ -40,7 +44,45 @@ export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: unknown };
 }
 
-export function errorResponse(error: unknown, extraHeaders: HeadersInit = {}): Response {
+/**
+ * The error body shape a client of an endpoint family can read:
+ * - `api`: this API's `{ "error": { "code", "message" } }`;
+ * - `openai`: OpenAI's `{ "error": { "message", "type", "code", "param" } }`, which the OpenAI
+ *   SDKs turn into their error classes (by status) with the message intact;
+ * - `tutorial`: `{ "error": "message" }`, what the tutorials' Express and Flask servers answer.
+ */
+export type ErrorDialect = 'api' | 'openai' | 'tutorial';
+
+export interface OpenAiErrorObject {
+  message: string;
+  type: string;
+  code: ErrorCode;
+  param: null;
+}
+
+/** OpenAI's error `type` for a status (its SDKs pick the error class by status alone). */
+function openAiErrorType(status: number): string {
+  if (status === 401) return 'authentication_error';
+  if (status === 403) return 'permission_error';
+  if (status === 429) return 'rate_limit_error';
+  if (status >= 500) return 'server_error';
+  return 'invalid_request_error';
+}
+
+export function openAiError(error: HttpError): OpenAiErrorObject {
+  return { message: error.message, type: openAiErrorType(error.status), code: error.code, param: null };
+}
+
+function errorBody(error: HttpError, dialect: ErrorDialect): unknown {
+  if (dialect === 'openai') return { error: openAiError(error) };
+  if (dialect === 'tutorial') return { error: error.message };
+  const body: ErrorBody = {
+    error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) },
+  };
+  return body;
+}
+
+export function errorResponse(error: unknown, extraHeaders: HeadersInit = {}, dialect: ErrorDialect = 'api'): Response {
   const httpError =
     error instanceof HttpError
       ? error
@@ -49,16 +91,9 @@ export function errorResponse(error: unknown, extraHeaders: HeadersInit = {}): R
     // Unexpected: log the cause server-side (never sent to the client).
     console.error('[api] unexpected error', error);
   }
-  const body: ErrorBody = {
-    error: {
-      code: httpError.code,
-      message: httpError.message,
-      ...(httpError.details === undefined ? {} : { details: httpError.details }),
-    },
-  };
   const headers = new Headers(extraHeaders);
   headers.set('Content-Type', 'application/json; charset=utf-8');
   headers.set('Cache-Control', 'no-store');
   for (const [name, value] of Object.entries(httpError.headers)) headers.set(name, value);
-  return new Response(JSON.stringify(body), { status: httpError.status, headers });
+  return new Response(JSON.stringify(errorBody(httpError, dialect)), { status: httpError.status, headers });
 }

@@ -1,11 +1,13 @@
-import { errorResponse, HttpError } from './errors';
+import { errorResponse, HttpError, type ErrorDialect } from './errors';
 
 /** A JSON 405 naming the methods a route does accept (Next's default has no body). */
-export function methodNotAllowed(allowed: string[]): () => Response {
+export function methodNotAllowed(allowed: string[], dialect: ErrorDialect = 'api'): () => Response {
   return () =>
     errorResponse(
       new HttpError(405, 'method_not_allowed', `Use ${allowed.join(' or ')} for this endpoint.`, {
         Allow: allowed.join(', '),
       }),
+      {},
+      dialect,
     );
 }

@@ -1,0 +1,23 @@
+import { startChatStream } from '@/lib/chat/stream';
+import { apiRoute } from '@/lib/http/api-route';
+import { admitJsonBody, postOnly } from '@/lib/protocols/intake';
+import { parseTutorialRequest } from '@/lib/protocols/requests';
+import { tutorialResponse } from '@/lib/protocols/tutorial';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+/**
+ * Two tutorials' clients at one path, told apart by the body: `{ "messages": [...] }` gets the
+ * streaming guide's `{"content"}` events, `{ "message" }` the Express tutorial's plain text.
+ */
+export const POST = apiRoute(
+  async (request, { config, cors }) => {
+    const { shape, chat } = parseTutorialRequest(await admitJsonBody(request, config), config);
+    const stream = await startChatStream(chat, config);
+    return tutorialResponse(stream, { request, headers: cors }, shape);
+  },
+  { dialect: 'tutorial' },
+);
+
+export const { OPTIONS, GET, PUT, PATCH, DELETE } = postOnly('tutorial');

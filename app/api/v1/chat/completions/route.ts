@@ -1,0 +1,20 @@
+import { startChatStream } from '@/lib/chat/stream';
+import { apiRoute } from '@/lib/http/api-route';
+import { admitJsonBody, postOnly } from '@/lib/protocols/intake';
+import { chatCompletionsResponse } from '@/lib/protocols/openai-chat';
+import { parseChatCompletionsRequest } from '@/lib/protocols/requests';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+/** OpenAI's Chat Completions for the OpenAI SDKs: admit → limit → parse → stream → respond. */
+export const POST = apiRoute(
+  async (request, { config, cors }) => {
+    const completion = parseChatCompletionsRequest(await admitJsonBody(request, config), config);
+    const stream = await startChatStream(completion.chat, config);
+    return chatCompletionsResponse(stream, { request, headers: cors }, completion);
+  },
+  { dialect: 'openai' },
+);
+
+export const { OPTIONS, GET, PUT, PATCH, DELETE } = postOnly('openai');

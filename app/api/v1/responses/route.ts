@@ -1,0 +1,20 @@
+import { startChatStream } from '@/lib/chat/stream';
+import { apiRoute } from '@/lib/http/api-route';
+import { admitJsonBody, postOnly } from '@/lib/protocols/intake';
+import { responsesResponse } from '@/lib/protocols/openai-responses';
+import { parseResponsesRequest } from '@/lib/protocols/requests';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+/** OpenAI's Responses API for the OpenAI SDKs: admit → limit → parse → stream → respond. */
+export const POST = apiRoute(
+  async (request, { config, cors }) => {
+    const parsed = parseResponsesRequest(await admitJsonBody(request, config), config);
+    const stream = await startChatStream(parsed.chat, config);
+    return responsesResponse(stream, { request, headers: cors }, { streaming: parsed.stream });
+  },
+  { dialect: 'openai' },
+);
+
+export const { OPTIONS, GET, PUT, PATCH, DELETE } = postOnly('openai');

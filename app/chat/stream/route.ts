@@ -1,0 +1,20 @@
+import { startChatStream } from '@/lib/chat/stream';
+import { apiRoute } from '@/lib/http/api-route';
+import { admitJsonBody, postOnly } from '@/lib/protocols/intake';
+import { parseTutorialRequest } from '@/lib/protocols/requests';
+import { tutorialResponse } from '@/lib/protocols/tutorial';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+/** The streaming guide's Flask/FastAPI endpoint: `{ "messages" }` → `data: {"content"}` events. */
+export const POST = apiRoute(
+  async (request, { config, cors }) => {
+    const { shape, chat } = parseTutorialRequest(await admitJsonBody(request, config), config, 'messages-sse');
+    const stream = await startChatStream(chat, config);
+    return tutorialResponse(stream, { request, headers: cors }, shape);
+  },
+  { dialect: 'tutorial' },
+);
+
+export const { OPTIONS, GET, PUT, PATCH, DELETE } = postOnly('tutorial');
