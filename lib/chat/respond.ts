@@ -1,6 +1,7 @@
-import { createUIMessageStreamResponse } from 'ai';
+import { createUIMessageStreamResponse, UI_MESSAGE_STREAM_HEADERS } from 'ai';
 import type { AppConfig } from '@/lib/config';
 import { HttpError } from '@/lib/http/errors';
+import { trackReply } from '@/lib/server/lifecycle';
 import { getResumableStreamContext } from '@/lib/storage/pubsub';
 import { recordFinishedReply, registerActiveStream } from './active-streams';
 import { coalesceDeltas } from './coalesce-deltas';
@@ -37,8 +38,16 @@ export const STREAMING_HEADERS: Record<string, string> = {
   'Content-Encoding': 'identity',
 };
 
-/** SSE comments every 15 s keep idle connections open through proxies during slow first tokens. */
-const KEEP_ALIVE_MS = 15_000;
+/**
+ * Headers of an SSE reply: the UI message stream's own and the ones above, each once (set, not
+ * appended: a doubled `X-Accel-Buffering: no, no` is not "no" to nginx), then `extra`.
+ */
+export function sseHeaders(extra: HeadersInit = {}): Headers {
+  const headers = new Headers(UI_MESSAGE_STREAM_HEADERS);
+  for (const [name, value] of Object.entries(STREAMING_HEADERS)) headers.set(name, value);
+  for (const [name, value] of new Headers(extra)) headers.set(name, value);
+  return headers;
+}
 
 export interface DeliveryOptions {
   format: ResponseFormat;
@@ -62,18 +71,21 @@ export async function respond(stream: ChatStream, options: DeliveryOptions): Pro
     request.signal.addEventListener('abort', () => stream.abort(request.signal.reason), { once: true });
   }
 
-  if (format === 'json') return jsonResponse(stream, headers);
+  const drainable = endableOnShutdown(stream);
+  if (format === 'json') return jsonResponse(stream, drainable, headers);
   // Merged here only when nothing merged them upstream: no extra stream layer on the per-token
   // path, and no second window for a delta to wait in.
   const chunks =
     config.streamCoalesceMs > 0 && !stream.coalescedUpstream
-      ? stream.chunks.pipeThrough(coalesceDeltas<ChatChunk>({ windowMs: coalesceWindow(config) }))
-      : stream.chunks;
+      ? drainable.pipeThrough(coalesceDeltas<ChatChunk>({ windowMs: coalesceWindow(config) }))
+      : drainable;
   if (format === 'text') return textResponse(chunks, headers);
   return createUIMessageStreamResponse({
     stream: chunks,
-    headers: { ...STREAMING_HEADERS, ...headersObject(headers) },
-    keepAliveMs: KEEP_ALIVE_MS,
+    headers: sseHeaders(headers),
+    // An SSE comment opens the response and follows every silence this long: a reasoning model
+    // that thinks for minutes does not look like a dead connection to a proxy in between.
+    keepAliveMs: config.streamHeartbeatMs,
     consumeSseStream: streamId && chatId ? ({ stream: copy }) => keepResumable(chatId, streamId, copy, config) : undefined,
   });
 }
@@ -103,8 +115,27 @@ async function tryRegister(chatId: string, stream: ChatStream, config: AppConfig
   }
 }
 
-function headersObject(headers: HeadersInit): Record<string, string> {
-  return Object.fromEntries(new Headers(headers).entries());
+/**
+ * The reply's chunks, counted as in flight: a shutdown waits for them to end, and past its grace
+ * period ends them with an error event that tells the client to send the message again.
+ */
+function endableOnShutdown(stream: ChatStream): ReadableStream<ChatChunk> {
+  let output!: TransformStreamDefaultController<ChatChunk>;
+  const chunks = stream.chunks.pipeThrough(new TransformStream<ChatChunk, ChatChunk>({ start: (controller) => void (output = controller) }));
+  trackReply({
+    finished: stream.finished,
+    end(reason) {
+      // Cancelled with the ShutdownError first, so the upstream request's outcome names it.
+      stream.abort(reason);
+      try {
+        output.enqueue({ type: 'error', errorText: reason.message });
+        output.terminate();
+      } catch {
+        // The response had already ended; there is nobody left to tell.
+      }
+    },
+  });
+  return chunks;
 }
 
 function finishNote(metadata: ChatMessageMetadata | undefined): string {
@@ -144,10 +175,10 @@ export interface ChatJsonResult {
   model: string;
 }
 
-async function jsonResponse(stream: ChatStream, headers: HeadersInit): Promise<Response> {
+async function jsonResponse(stream: ChatStream, chunks: ReadableStream<ChatChunk>, headers: HeadersInit): Promise<Response> {
   let text = '';
   let metadata: ChatMessageMetadata = {};
-  const reader = stream.chunks.getReader();
+  const reader = chunks.getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;

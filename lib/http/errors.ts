@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'upstream_timeout'
   | 'content_filter'
   | 'misconfigured'
+  | 'shutting_down'
   | 'internal_error';
 
 export class HttpError extends Error {
