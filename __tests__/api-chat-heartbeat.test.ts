@@ -54,7 +54,7 @@ test('a slow first token: the 200 starts with a heartbeat, more follow during th
   expect(body).toContain('data: [DONE]');
 });
 
-test('the AI SDK transport useChat uses (DefaultChatTransport) ignores the heartbeats', async () => {
+test('the AI SDK transport useChat uses (DefaultChatTransport) ignores the heartbeats; resuming gives the same reply', async () => {
   restore = useEnv(emulatorEnv(emulator, { STREAM_HEARTBEAT_MS: '200', STREAM_COALESCE_MS: '0' }));
   emulator.setScenario({ words: 6, firstTokenDelayMs: 1_200 });
   const transport = new DefaultChatTransport({
@@ -72,6 +72,9 @@ test('the AI SDK transport useChat uses (DefaultChatTransport) ignores the heart
   // The resumed copy of the same reply parses just as cleanly.
   const resumed = await resume(new Request('http://localhost/api/chat/transport-chat/stream'), { params: Promise.resolve({ id: 'transport-chat' }) });
   expect(resumed.status).toBe(200);
+  // Each once: nginx reads `no, no` as not "no" and would buffer the resumed stream.
+  expect(resumed.headers.get('x-accel-buffering')).toBe('no');
+  expect(resumed.headers.get('cache-control')).toBe('no-cache, no-transform');
   expect((await readUiStream(resumed)).text).toBe(numberedWords(6));
 });
 

@@ -31,11 +31,14 @@ export function negotiateFormat(request: Request, chat: Pick<ChatRequest, 'strea
   return accept.includes('text/plain') && !accept.includes('text/event-stream') ? 'text' : 'ui';
 }
 
-/** Headers that keep proxies (nginx, Azure Front Door, Vercel) from buffering or compressing. */
+/**
+ * Headers asking proxies (nginx, Azure Front Door, Vercel) not to buffer a stream (nginx honours
+ * `X-Accel-Buffering: no`) and not to transform it (`no-transform`, which nginx's gzip ignores:
+ * it then compresses the stream but still flushes each event; deploy/nginx.conf turns it off).
+ */
 export const STREAMING_HEADERS: Record<string, string> = {
   'Cache-Control': 'no-cache, no-transform',
   'X-Accel-Buffering': 'no',
-  'Content-Encoding': 'identity',
 };
 
 /**
