@@ -22,26 +22,29 @@ const nextConfig: NextConfig = {
 };
 
 /**
+ * Security headers for every response, also applied by the static host to the static export
+ * (scripts/build-static.mjs writes them into staticwebapp.config.json).
+ */
+export const SITE_HEADERS = [
+  { key: 'X-Content-Type-Options', value: 'nosniff' },
+  { key: 'Referrer-Policy', value: 'strict-origin-when-cross-origin' },
+  // frame-ancestors 'none' in the CSP, for browsers that predate it.
+  { key: 'X-Frame-Options', value: 'DENY' },
+  { key: 'Cross-Origin-Opener-Policy', value: 'same-origin' },
+  { key: 'Permissions-Policy', value: 'camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()' },
+  // Browsers ignore it over plain http (local use). No includeSubDomains/preload: those
+  // commit every subdomain of a custom domain, a choice for the domain's owner.
+  { key: 'Strict-Transport-Security', value: 'max-age=31536000' },
+];
+
+/**
  * Static security headers for every response; the Content-Security-Policy for pages needs a
  * per-request nonce and is set in proxy.ts. Plain headers only: nothing here transforms or
  * buffers a body, so the /api/chat stream is unaffected.
  */
 async function securityHeaders() {
   return [
-    {
-      source: '/:path*',
-      headers: [
-        { key: 'X-Content-Type-Options', value: 'nosniff' },
-        { key: 'Referrer-Policy', value: 'strict-origin-when-cross-origin' },
-        // frame-ancestors 'none' in the CSP, for browsers that predate it.
-        { key: 'X-Frame-Options', value: 'DENY' },
-        { key: 'Cross-Origin-Opener-Policy', value: 'same-origin' },
-        { key: 'Permissions-Policy', value: 'camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()' },
-        // Browsers ignore it over plain http (local use). No includeSubDomains/preload: those
-        // commit every subdomain of a custom domain, a choice for the domain's owner.
-        { key: 'Strict-Transport-Security', value: 'max-age=31536000' },
-      ],
-    },
+    { source: '/:path*', headers: SITE_HEADERS },
     {
       // API answers (JSON, event streams) are never documents: if one is opened directly, it
       // may not run or load anything.

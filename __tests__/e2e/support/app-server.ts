@@ -21,21 +21,22 @@ export interface RunningAppServer extends AppServer {
 
 /**
  * Starts the built app the way the container does (`node server.js` in the standalone folder)
- * on a free port with exactly the given settings and waits until it answers `/api/health`.
+ * on a free port (or settings.PORT) with exactly the given settings and waits until it answers
+ * `/api/health`.
  */
 export async function startAppServer(settings: Record<string, string> = {}): Promise<RunningAppServer> {
   const buildFailure = process.env[E2E_BUILD_FAILURE];
   if (buildFailure) throw new Error(buildFailure);
-  const port = await freePort();
+  const port = settings.PORT ? Number(settings.PORT) : await freePort();
   const env: NodeJS.ProcessEnv = {
     ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !APP_SETTING.test(name))),
     NODE_ENV: 'production',
     NEXT_TELEMETRY_DISABLED: '1',
-    PORT: String(port),
     HOSTNAME: '127.0.0.1',
     // Every test shares one client address; the per-minute budget must not be what a test hits.
     RATE_LIMIT_PER_MINUTE: '10000',
     ...settings,
+    PORT: String(port),
   };
   const child = spawn(process.execPath, ['server.js'], {
     cwd: path.dirname(standaloneServer),
