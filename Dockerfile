@@ -17,10 +17,10 @@ RUN npm run build
 
 FROM node:24-slim AS runtime
 WORKDIR /app
+# HOSTNAME: listen on every interface of the container (Docker sets it to the container id).
 ENV NODE_ENV=production \
     NEXT_TELEMETRY_DISABLED=1 \
     PORT=3000 \
-    # Listen on every interface of the container (Docker sets HOSTNAME to the container id).
     HOSTNAME=0.0.0.0
 # The image's unprivileged `node` user owns nothing it could rewrite: the files stay root's.
 COPY --from=build /app/.next/standalone ./
