@@ -3,6 +3,7 @@
  * (what the Dockerfile copies), against the Azure wire emulator. Smoke tests of the API and the
  * page it serves, then SIGTERM on a real process in the middle of a real reply.
  */
+import path from 'node:path';
 import { startAzureEmulator, numberedWords, type AzureEmulator } from '../support/azure-emulator';
 import { readUiStream } from '../support/chat-client';
 import { startAppServer, type RunningAppServer } from './support/app-server';
@@ -25,8 +26,8 @@ function azureSettings(extra: Record<string, string> = {}): Record<string, strin
   return { AZURE_BASE_URL: emulator.url, AZURE_API_KEY: emulator.apiKey, AZURE_DEPLOYMENTS: 'gpt-main', AZURE_API: 'chat', ...extra };
 }
 
-function chat(url: string, body: unknown, query = ''): Promise<Response> {
-  return fetch(`${url}/api/chat${query}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+function chat(url: string, body: unknown, query = '', init: RequestInit = {}): Promise<Response> {
+  return fetch(`${url}/api/chat${query}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), ...init });
 }
 
 const hello = (id?: string) => ({ ...(id ? { id } : {}), messages: [{ id: 'm1', role: 'user', parts: [{ type: 'text', text: 'Hello' }] }] });
@@ -92,6 +93,34 @@ async function healthWhenDraining(url: string): Promise<Response> {
   for (;;) {
     const response = await fetch(`${url}/api/health`);
     if (response.status !== 200 || Date.now() > deadline) return response;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+test('on a serverless host, a reply that outlives its connection is handed to the platform (waitUntil) until it ends', async () => {
+  const preload = path.join(__dirname, 'support/fake-vercel-request-context.mjs');
+  const server = await startAppServer(azureSettings({ NODE_OPTIONS: `--import ${preload}` }));
+  try {
+    // About 2 s of reply; the caller hangs up after the first event, as a closed tab does.
+    emulator.setScenario({ words: 20, tokensPerSecond: 10 });
+    const caller = new AbortController();
+    const response = await chat(server.url, hello('chat-outliving'), '', { signal: caller.signal });
+    await response.body!.getReader().read();
+    caller.abort();
+    await emulator.waitFor((counters) => counters.completed === 1, 10_000);
+    // The promise kept the (simulated) function alive for the whole reply, not just the response.
+    await waitForOutput(server, /\[waitUntil\] #\d+ settled after (\d+) ms/);
+    const longest = Math.max(...[...server.output().matchAll(/\[waitUntil\] #\d+ settled after (\d+) ms/g)].map((match) => Number(match[1])));
+    expect(longest).toBeGreaterThanOrEqual(1_500);
+  } finally {
+    await server.stop();
+  }
+});
+
+async function waitForOutput(server: RunningAppServer, pattern: RegExp): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!pattern.test(server.output())) {
+    if (Date.now() > deadline) throw new Error(`no ${pattern} in the server output:\n${server.output()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
