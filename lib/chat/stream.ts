@@ -22,8 +22,12 @@ export interface ChatStream {
   finished: Promise<void>;
 }
 
-/** Chunks that can come before the model has produced anything worth waiting for. */
-const PREAMBLE = new Set<ChatChunk['type']>(['start', 'start-step', 'text-start', 'reasoning-start']);
+/**
+ * Chunks that can come before the model has produced anything worth waiting for. A reasoning
+ * item's start is not among them: it is the model at work (o-series deployments think for
+ * minutes with no visible text), so it ends the first-token wait and its timeout.
+ */
+const PREAMBLE = new Set<ChatChunk['type']>(['start', 'start-step', 'text-start']);
 
 /**
  * Starts the model call and waits for its first real output before returning, so a failure
