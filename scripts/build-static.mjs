@@ -58,22 +58,7 @@ function inlineScriptHashes() {
   return [...hashes].sort();
 }
 
-// The same policy as the server's (proxy.ts), with hashes where the server uses a nonce and
-// the API's origin added to what the page may connect to.
-const contentSecurityPolicy = [
-  "default-src 'self'",
-  `script-src 'self' ${inlineScriptHashes().join(' ')}`,
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  `connect-src 'self' ${apiOrigin}`,
-  "worker-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
-
+const { contentSecurityPolicy } = await import(path.join(root, 'lib/http/content-security-policy.ts'));
 const { SITE_HEADERS } = await import(path.join(root, 'next.config.ts'));
 
 // https://learn.microsoft.com/azure/static-web-apps/configuration
@@ -82,7 +67,8 @@ const staticWebAppConfig = {
   navigationFallback: { rewrite: '/index.html', exclude: ['/_next/*', '/*.{css,js,json,map,png,svg,ico,txt,woff2}'] },
   globalHeaders: {
     ...Object.fromEntries(SITE_HEADERS.map(({ key, value }) => [key, value])),
-    'Content-Security-Policy': contentSecurityPolicy,
+    // The server's policy (the same module), with hashes where the server uses a nonce.
+    'Content-Security-Policy': contentSecurityPolicy({ scripts: inlineScriptHashes(), connect: [apiOrigin] }),
   },
   routes: [{ route: '/_next/static/*', headers: { 'Cache-Control': 'public, max-age=31536000, immutable' } }],
   responseOverrides: { 404: { rewrite: '/404.html' } },
