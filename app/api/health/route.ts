@@ -14,7 +14,7 @@ export const GET = apiRoute(async (_request, { cors }) => {
   const config = getPublicConfig();
   const status = isDraining() ? 'draining' : config.mode === 'misconfigured' ? 'misconfigured' : 'ok';
   return Response.json(
-    { ...config, status },
+    { status, ...config },
     { status: status === 'ok' ? 200 : 503, headers: { ...cors, 'Cache-Control': 'no-store' } },
   );
 });
