@@ -1,7 +1,7 @@
 import { createUIMessageStreamResponse, UI_MESSAGE_STREAM_HEADERS } from 'ai';
 import type { AppConfig } from '@/lib/config';
 import { HttpError } from '@/lib/http/errors';
-import { trackReply } from '@/lib/server/lifecycle';
+import { outliveConnection, trackReply } from '@/lib/server/lifecycle';
 import { getResumableStreamContext } from '@/lib/storage/pubsub';
 import { recordFinishedReply, registerActiveStream } from './active-streams';
 import { coalesceDeltas } from './coalesce-deltas';
@@ -70,9 +70,8 @@ export interface DeliveryOptions {
 export async function respond(stream: ChatStream, options: DeliveryOptions): Promise<Response> {
   const { format, request, chatId, headers = {}, config } = options;
   const streamId = format === 'ui' && chatId ? await tryRegister(chatId, stream, config) : undefined;
-  if (!streamId) {
-    request.signal.addEventListener('abort', () => stream.abort(request.signal.reason), { once: true });
-  }
+  if (streamId) outliveConnection(stream.finished);
+  else request.signal.addEventListener('abort', () => stream.abort(request.signal.reason), { once: true });
 
   const drainable = endableOnShutdown(stream);
   if (format === 'json') return jsonResponse(stream, drainable, headers);

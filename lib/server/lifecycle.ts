@@ -63,11 +63,17 @@ export function trackReply(reply: DrainableReply): void {
   const { replies } = lifecycle();
   replies.add(reply);
   void reply.finished.finally(() => replies.delete(reply));
-  // On serverless hosts (Vercel) the function may be frozen once the response is handed over;
-  // a reply that outlives its connection (resumable chats) must keep it running until it ends.
-  // Outside a request (tests calling a handler directly) there is no request to extend.
+}
+
+/**
+ * Keeps the request's function running until `work` settles. On serverless hosts (Vercel) a
+ * function may be frozen or cancelled once its response is handed over or its caller leaves; a
+ * reply that outlives its connection (a resumable chat) must keep generating until it ends.
+ * Outside a request (tests calling a handler directly) there is no request to extend.
+ */
+export function outliveConnection(work: Promise<void>): void {
   try {
-    after(reply.finished);
+    after(work);
   } catch {}
 }
 
