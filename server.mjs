@@ -37,8 +37,12 @@ process.env.__NEXT_PRIVATE_STANDALONE_CONFIG = JSON.stringify(config);
 const port = Number.parseInt(process.env.PORT ?? '', 10) || 3000;
 const hostname = process.env.HOSTNAME || '0.0.0.0';
 
-/** Shared with lib/server/lifecycle.ts: `draining`, and `drain()` once the app has loaded. */
+/**
+ * Shared with lib/server/lifecycle.ts: `draining` and `openRequests` (kept here), and `drain()`
+ * (set by the app once it has loaded).
+ */
 const lifecycle = (globalThis[Symbol.for('azure-streaming-chat.lifecycle')] ??= { draining: false });
+lifecycle.openRequests = 0;
 
 const { default: next } = await import('next');
 const app = next({ dev: false, dir, hostname, port });
@@ -47,6 +51,8 @@ const handle = app.getRequestHandler();
 
 const server = http.createServer((request, response) => {
   appendForwardedFor(request);
+  lifecycle.openRequests++;
+  response.once('close', () => lifecycle.openRequests--);
   handle(request, response).catch((error) => {
     console.error('[server] request failed', error);
     if (!response.headersSent) response.writeHead(500, { 'Content-Type': 'application/json' });

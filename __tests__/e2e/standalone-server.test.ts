@@ -163,6 +163,24 @@ describe('SIGTERM', () => {
     }
   });
 
+  test('a chat still waiting for its first token when the signal arrives is answered in full too', async () => {
+    const server = await startAppServer(azureSettings({ SHUTDOWN_GRACE_MS: '20000' }));
+    try {
+      // Thinking 2 s, then 3 s of reply: longer than the server would keep a connection that is no reply.
+      emulator.setScenario({ words: 30, tokensPerSecond: 10, firstTokenDelayMs: 2_000 });
+      const waiting = chat(server.url, hello('chat-waiting')).then((response) => readUiStream(response));
+      await emulator.waitFor((counters) => counters.inFlight >= 1, 10_000);
+      server.process.kill('SIGTERM');
+      const exit = exited(server, 30_000);
+      const reply = await waiting;
+      expect(reply.text).toBe(numberedWords(30));
+      expect(reply.errors).toEqual([]);
+      expect(await exit).toBe(0);
+    } finally {
+      await server.stop();
+    }
+  });
+
   test('a reply longer than the grace period ends with an error event asking to retry, upstream cancelled, exit code 0', async () => {
     const server = await startAppServer(azureSettings({ SHUTDOWN_GRACE_MS: '1500' }));
     try {

@@ -21,6 +21,8 @@ export interface DrainableReply {
 
 interface Lifecycle {
   draining: boolean;
+  /** HTTP requests the server entry is answering: a chat still waiting for its first token is one before it is a reply. */
+  openRequests?: number;
   replies?: Set<DrainableReply>;
   drain?: () => Promise<void>;
 }
@@ -80,12 +82,18 @@ export function outliveConnection(work: Promise<void>): void {
 /** After the grace period, ended replies get this long to write their error event. */
 const SETTLE_MS = 2_000;
 
+/** How often the drain looks again while requests are open that are not replies (yet). */
+const POLL_MS = 100;
+
 async function drain(): Promise<void> {
-  const { replies } = lifecycle();
+  const state = lifecycle();
+  const { replies } = state;
   const deadline = Date.now() + getConfig().shutdownGraceMs;
-  // A loop, not one wait: a chat admitted just before the signal registers its reply a moment later.
-  while (replies.size > 0 && Date.now() < deadline) {
-    await settled([...replies], deadline - Date.now());
+  // Replies, and requests still open: a chat admitted just before the signal becomes a reply
+  // only once the model starts answering.
+  while ((replies.size > 0 || (state.openRequests ?? 0) > 0) && Date.now() < deadline) {
+    if (replies.size > 0) await settled([...replies], deadline - Date.now());
+    else await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, deadline - Date.now())));
   }
   if (replies.size === 0) return;
   console.warn(`[server] ending ${replies.size} repl${replies.size === 1 ? 'y' : 'ies'} still running after the shutdown grace period`);
