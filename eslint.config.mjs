@@ -4,7 +4,7 @@ import nextTs from 'eslint-config-next/typescript';
 const eslintConfig = [
   ...nextVitals,
   ...nextTs,
-  { ignores: ['.next*/**', 'node_modules/**', 'bench/.work/**', 'bench/results/**', 'next-env.d.ts'] },
+  { ignores: ['.next*/**', 'out/**', 'node_modules/**', 'bench/.work/**', 'bench/results/**', 'next-env.d.ts'] },
 ];
 
 export default eslintConfig;

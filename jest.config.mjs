@@ -21,6 +21,9 @@ const importOnlyEntries = Object.fromEntries(
 const config = {
   testEnvironment: 'node',
   testMatch: ['<rootDir>/__tests__/**/*.test.ts?(x)'],
+  // Builds (.next*, with the standalone folder's copy of package.json and node_modules) and the
+  // static export are outputs, not modules of this project.
+  modulePathIgnorePatterns: ['<rootDir>/\\.next', '<rootDir>/out/'],
   moduleNameMapper: { '^@/(.*)$': '<rootDir>/$1', ...importOnlyEntries },
   // Builds the app once for the browser tests in __tests__/e2e (skipped with E2E_SKIP_BUILD=1).
   globalSetup: '<rootDir>/__tests__/e2e/support/global-setup.ts',

@@ -1,6 +1,7 @@
 import { NextResponse, type NextRequest } from 'next/server';
 import { getConfig } from '@/lib/config';
 import { createSessionCookie, hasValidSession } from '@/lib/http/access';
+import { contentSecurityPolicy } from '@/lib/http/content-security-policy';
 
 /**
  * Runs before every page request (not the API, not static files; see `config.matcher`):
@@ -16,38 +17,14 @@ import { createSessionCookie, hasValidSession } from '@/lib/http/access';
  * The other security headers are static and live in next.config.ts.
  */
 
-/**
- * - scripts: only those Next tagged with this request's nonce, and what they load
- *   ('strict-dynamic' covers Next's lazily loaded chunks). Dev only: React's debugging uses eval.
- * - styles: inline allowed, because the markdown renderer (Shiki) colours code with style
- *   attributes; CSS cannot run script.
- * - images and fonts only from this site: a prompt-injected reply cannot leak the conversation
- *   through an off-site <img> URL.
- * - connect-src 'self': the page only talks to its own API.
- * - worker-src 'self': the code highlighter's worker, a script of this site. Workers carry no
- *   nonce, so they are allowed by origin rather than left to how a browser applies
- *   'strict-dynamic' to them through the script-src fallback.
- */
-function contentSecurityPolicy(nonce: string): string {
-  const dev = process.env.NODE_ENV === 'development';
-  return [
-    "default-src 'self'",
-    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${dev ? " 'unsafe-eval'" : ''}`,
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "font-src 'self' data:",
-    "connect-src 'self'",
-    "worker-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-  ].join('; ');
-}
-
 export async function proxy(request: NextRequest) {
   const nonce = btoa(crypto.randomUUID());
-  const policy = contentSecurityPolicy(nonce);
+  // Only scripts Next tagged with this request's nonce, and what they load ('strict-dynamic'
+  // covers Next's lazily loaded chunks).
+  const policy = contentSecurityPolicy({
+    scripts: [`'nonce-${nonce}'`, "'strict-dynamic'"],
+    dev: process.env.NODE_ENV === 'development',
+  });
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set('Content-Security-Policy', policy);
   const response = NextResponse.next({ request: { headers: requestHeaders } });

@@ -99,7 +99,7 @@ describe('offline demo model', () => {
 
 describe('GET /api/health', () => {
   test('reports demo mode with no Azure settings', async () => {
-    const response = health();
+    const response = await health(new Request('http://localhost/api/health'));
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       status: 'ok',
@@ -113,7 +113,7 @@ describe('GET /api/health', () => {
 
   test('names the missing variable when Azure is half configured, without leaking secrets', async () => {
     restore = useEnv({ ...noAzure, AZURE_BASE_URL: 'https://secret-gateway.example/openai/v1', AZURE_DEPLOYMENTS: 'gpt-x' });
-    const response = health();
+    const response = await health(new Request('http://localhost/api/health'));
     expect(response.status).toBe(503);
     const text = await response.text();
     expect(JSON.parse(text)).toMatchObject({ status: 'misconfigured', mode: 'misconfigured' });

@@ -19,6 +19,8 @@ export interface EmulatorScenario {
   burst?: boolean;
   /** Delay before the first content token (headers and Azure's empty first chunk go out at once). */
   firstTokenDelayMs?: number;
+  /** Responses API: the reply starts with a reasoning item (as o-series deployments send, with no summary text), announced at once; its thinking time is `firstTokenDelayMs`. */
+  reasoning?: boolean;
   /** Delay before sending response headers at all (for upstream-timeout tests). */
   headersDelayMs?: number;
   /** Answer with this HTTP status and an Azure-shaped JSON error body instead of streaming. */
@@ -385,20 +387,25 @@ function chatCompletion(reply: Reply): Json {
   };
 }
 
-function responsesFrames(reply: Reply): Frame[] {
+function responsesFrames(reply: Reply, reasoning = false): Frame[] {
   const state = newResponseState(reply.body);
   const text = reply.tokens.join('');
   const itemStatus = reply.filtered ? 'incomplete' : 'completed';
-  const location = { item_id: state.itemId, output_index: 0, content_index: 0 };
+  const messageIndex = reasoning ? 1 : 0;
+  const location = { item_id: state.itemId, output_index: messageIndex, content_index: 0 };
+  const reasoningItem = { id: `rs_${hexId(24)}`, type: 'reasoning', summary: [] };
   const events: Array<[Json, boolean]> = [
     [{ type: 'response.created', response: responsesObject(reply, state, 'in_progress') }, false],
     [{ type: 'response.in_progress', response: responsesObject(reply, state, 'in_progress') }, false],
-    [{ type: 'response.output_item.added', output_index: 0, item: messageItem(state, 'in_progress', null) }, false],
+    ...(reasoning ? [[{ type: 'response.output_item.added', output_index: 0, item: reasoningItem }, false] as [Json, boolean]] : []),
+    // The reasoning item ends when the text begins, so its end travels with the first token.
+    ...(reasoning ? [[{ type: 'response.output_item.done', output_index: 0, item: reasoningItem }, true] as [Json, boolean]] : []),
+    [{ type: 'response.output_item.added', output_index: messageIndex, item: messageItem(state, 'in_progress', null) }, false],
     [{ type: 'response.content_part.added', ...location, part: { type: 'output_text', annotations: [], logprobs: [], text: '' } }, false],
     ...reply.tokens.map((delta): [Json, boolean] => [{ type: 'response.output_text.delta', ...location, delta, logprobs: [] }, true]),
     [{ type: 'response.output_text.done', ...location, text, logprobs: [] }, false],
     [{ type: 'response.content_part.done', ...location, part: { type: 'output_text', annotations: [], logprobs: [], text } }, false],
-    [{ type: 'response.output_item.done', output_index: 0, item: messageItem(state, itemStatus, text) }, false],
+    [{ type: 'response.output_item.done', output_index: messageIndex, item: messageItem(state, itemStatus, text) }, false],
     reply.filtered
       ? [{ type: 'response.incomplete', response: responsesObject(reply, state, 'incomplete') }, false]
       : [{ type: 'response.completed', response: responsesObject(reply, state, 'completed') }, false],
@@ -609,7 +616,7 @@ export function startAzureEmulator(options: { port?: number; apiKey?: string; sc
       return;
     }
     if (body.stream === true) {
-      const frames = active.replay ? replayFrames(active.replay) : api === 'chat' ? chatFrames(buildReply(body, active)) : responsesFrames(buildReply(body, active));
+      const frames = active.replay ? replayFrames(active.replay) : api === 'chat' ? chatFrames(buildReply(body, active)) : responsesFrames(buildReply(body, active), active.reasoning);
       stream(ctx, frames, active);
       return;
     }

@@ -1,8 +1,9 @@
-import { createUIMessageStreamResponse } from 'ai';
+import { createUIMessageStreamResponse, UI_MESSAGE_STREAM_HEADERS } from 'ai';
 import type { AppConfig } from '@/lib/config';
 import { HttpError } from '@/lib/http/errors';
 import { cancelOnHangUp, collectReply, encodedResponse, jsonAnswer, TEXT_CONTENT_TYPE, type CollectedReply } from '@/lib/protocols/delivery';
 import { textEncoder } from '@/lib/protocols/text';
+import { outliveConnection, trackReply } from '@/lib/server/lifecycle';
 import { getResumableStreamContext } from '@/lib/storage/pubsub';
 import { recordFinishedReply, registerActiveStream } from './active-streams';
 import { coalesceDeltas } from './coalesce-deltas';
@@ -34,15 +35,26 @@ export function negotiateFormat(request: Request, chat: Pick<ChatRequest, 'strea
   return accept.includes('application/json') ? 'json' : 'ui';
 }
 
-/** Headers that keep proxies (nginx, Azure Front Door, Vercel) from buffering or compressing. */
+/**
+ * Headers asking proxies (nginx, Azure Front Door, Vercel) not to buffer a stream (nginx honours
+ * `X-Accel-Buffering: no`) and not to transform it (`no-transform`, which nginx's gzip ignores:
+ * it then compresses the stream but still flushes each event; deploy/nginx.conf turns it off).
+ */
 export const STREAMING_HEADERS: Record<string, string> = {
   'Cache-Control': 'no-cache, no-transform',
   'X-Accel-Buffering': 'no',
-  'Content-Encoding': 'identity',
 };
 
-/** SSE comments every 15 s keep idle connections open through proxies during slow first tokens. */
-const KEEP_ALIVE_MS = 15_000;
+/**
+ * Headers of an SSE reply: the UI message stream's own and the ones above, each once (set, not
+ * appended: a doubled `X-Accel-Buffering: no, no` is not "no" to nginx), then `extra`.
+ */
+export function sseHeaders(extra: HeadersInit = {}): Headers {
+  const headers = new Headers(UI_MESSAGE_STREAM_HEADERS);
+  for (const [name, value] of Object.entries(STREAMING_HEADERS)) headers.set(name, value);
+  for (const [name, value] of new Headers(extra)) headers.set(name, value);
+  return headers;
+}
 
 export interface DeliveryOptions {
   format: ResponseFormat;
@@ -61,8 +73,10 @@ export interface DeliveryOptions {
  */
 export async function respond(stream: ChatStream, options: DeliveryOptions): Promise<Response> {
   const { format, request, chatId, headers = {}, config } = options;
+  stream = endableOnShutdown(stream);
   const streamId = format === 'ui' && chatId ? await tryRegister(chatId, stream, config) : undefined;
-  if (!streamId) cancelOnHangUp(stream, request);
+  if (streamId) outliveConnection(stream.finished);
+  else cancelOnHangUp(stream, request);
 
   if (format === 'json') return jsonResponse(stream, headers);
   // Merged here only when nothing merged them upstream: no extra stream layer on the per-token
@@ -74,8 +88,10 @@ export async function respond(stream: ChatStream, options: DeliveryOptions): Pro
   if (format === 'text') return textResponse(chunks, headers);
   return createUIMessageStreamResponse({
     stream: chunks,
-    headers: { ...STREAMING_HEADERS, ...headersObject(headers) },
-    keepAliveMs: KEEP_ALIVE_MS,
+    headers: sseHeaders(headers),
+    // An SSE comment opens the response and follows every silence this long: a reasoning model
+    // that thinks for minutes does not look like a dead connection to a proxy in between.
+    keepAliveMs: config.streamHeartbeatMs,
     consumeSseStream: streamId && chatId ? ({ stream: copy }) => keepResumable(chatId, streamId, copy, config) : undefined,
   });
 }
@@ -105,8 +121,28 @@ async function tryRegister(chatId: string, stream: ChatStream, config: AppConfig
   }
 }
 
-function headersObject(headers: HeadersInit): Record<string, string> {
-  return Object.fromEntries(new Headers(headers).entries());
+/**
+ * The reply, counted as in flight whatever protocol carries it: a shutdown waits for it to end,
+ * and past its grace period ends it with an error event that tells the client to send the
+ * message again.
+ */
+export function endableOnShutdown(stream: ChatStream): ChatStream {
+  let output!: TransformStreamDefaultController<ChatChunk>;
+  const chunks = stream.chunks.pipeThrough(new TransformStream<ChatChunk, ChatChunk>({ start: (controller) => void (output = controller) }));
+  trackReply({
+    finished: stream.finished,
+    end(reason) {
+      // Cancelled with the ShutdownError first, so the upstream request's outcome names it.
+      stream.abort(reason);
+      try {
+        output.enqueue({ type: 'error', errorText: reason.message });
+        output.terminate();
+      } catch {
+        // The response had already ended; there is nobody left to tell.
+      }
+    },
+  });
+  return { ...stream, chunks };
 }
 
 function textResponse(chunks: ReadableStream<ChatChunk>, headers: HeadersInit): Response {

@@ -22,8 +22,12 @@ export interface ChatStream {
   finished: Promise<void>;
 }
 
-/** Chunks that can come before the model has produced anything worth waiting for. */
-const PREAMBLE = new Set<ChatChunk['type']>(['start', 'start-step', 'text-start', 'reasoning-start']);
+/**
+ * Chunks that can come before the model has produced anything worth waiting for. A reasoning
+ * item's start is not among them: it is the model at work (o-series deployments think for
+ * minutes with no visible text), so it ends the first-token wait and its timeout.
+ */
+const PREAMBLE = new Set<ChatChunk['type']>(['start', 'start-step', 'text-start']);
 
 /**
  * Starts the model call and waits for its first real output before returning, so a failure
@@ -99,29 +103,44 @@ export async function startChatStream(request: ChatRequest, config: AppConfig): 
     timer = setTimeout(() => reject(timeout), config.upstreamTimeoutMs);
   });
 
-  try {
-    for (;;) {
-      const { done, value } = await Promise.race([reader.read(), timedOut]);
-      if (done) break;
-      if (value.type === 'error' && !preamble.some((chunk) => !PREAMBLE.has(chunk.type))) {
-        throw toHttpError(firstError);
+  const firstOutput = (async () => {
+    try {
+      for (;;) {
+        const { done, value } = await Promise.race([reader.read(), timedOut]);
+        if (done) break;
+        if (value.type === 'error' && !preamble.some((chunk) => !PREAMBLE.has(chunk.type))) {
+          throw toHttpError(firstError);
+        }
+        preamble.push(value);
+        if (!PREAMBLE.has(value.type)) break;
       }
-      preamble.push(value);
-      if (!PREAMBLE.has(value.type)) break;
+    } catch (error) {
+      firstError ??= error;
+      upstream.abort(error);
+      void reader.cancel().catch(() => {});
+      throw error;
+    } finally {
+      clearTimeout(timer);
     }
-  } catch (error) {
-    upstream.abort(error);
-    void reader.cancel().catch(() => {});
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
+  })();
+  // Failures before the first output keep their HTTP status, unless the first output takes
+  // longer than the heartbeat interval: then the response starts anyway (with a heartbeat, so no
+  // proxy in between gives up on it) and a later failure arrives as an error event.
+  const startedLate = await outlasts(firstOutput, config.streamHeartbeatMs);
 
   let markFinished!: () => void;
   const finished = new Promise<void>((resolve) => (markFinished = resolve));
 
   const chunks = new ReadableStream<ChatChunk>({
-    start(controller) {
+    async start(controller) {
+      try {
+        if (startedLate) await firstOutput;
+      } catch (error) {
+        controller.enqueue({ type: 'error', errorText: toHttpError(error).message });
+        controller.close();
+        markFinished();
+        return;
+      }
       for (const chunk of preamble) controller.enqueue(chunk);
     },
     async pull(controller) {
@@ -155,6 +174,17 @@ export async function startChatStream(request: ChatRequest, config: AppConfig): 
     failure: () => (firstError === undefined ? undefined : toHttpError(firstError)),
     finished,
   };
+}
+
+/** Whether `work` is still pending after `ms` (its failure, if it fails in time, is thrown). */
+async function outlasts(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<true>((resolve) => (timer = setTimeout(() => resolve(true), ms)));
+  try {
+    return await Promise.race([work.then(() => false), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Log-safe summary of an upstream error: status and Azure's code, never headers or the key. */

@@ -1,5 +1,6 @@
 import { DefaultChatTransport } from 'ai';
 import type { ChatMessage } from '@/lib/chat/metadata';
+import { chatApiOrigin } from '@/lib/config/browser';
 
 /** What the user picked in the settings; read at request time so a change applies to the next reply. */
 export interface ReplySettings {
@@ -19,7 +20,7 @@ export class ChatConnection {
   constructor({
     settings,
     fetch = (...args) => globalThis.fetch(...args),
-    api = '/api/chat',
+    api = `${chatApiOrigin}/api/chat`,
   }: {
     settings: ReplySettings;
     fetch?: Fetch;

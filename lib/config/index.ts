@@ -48,6 +48,11 @@ const envSchema = z.object({
   // How far that window may widen while the server is saturated (lib/chat/coalesce-window.ts);
   // set it to STREAM_COALESCE_MS for a fixed window. Chosen by `npm run bench`.
   STREAM_COALESCE_MAX_MS: nonNegativeInt(150),
+  // An SSE comment goes out after this long without output, so proxies that cut idle
+  // connections (nginx 60 s, App Service ~230 s) keep a slow-thinking reply open.
+  STREAM_HEARTBEAT_MS: positiveInt(15_000),
+  // On SIGTERM, how long replies in flight may take to finish before they are ended.
+  SHUTDOWN_GRACE_MS: nonNegativeInt(25_000),
   REDIS_URL: optionalText,
   CHAT_API_KEYS: commaList,
   ALLOWED_ORIGINS: commaList,
@@ -88,6 +93,10 @@ export interface AppConfig {
   streamCoalesceMs: number;
   /** …and how far it may widen under load (ms). */
   streamCoalesceMaxMs: number;
+  /** Longest silence on an SSE stream before a heartbeat comment (ms). */
+  streamHeartbeatMs: number;
+  /** After SIGTERM, how long replies in flight may still run (ms). */
+  shutdownGraceMs: number;
   redisUrl?: string;
   chatApiKeys: string[];
   allowedOrigins: string[];
@@ -157,6 +166,8 @@ function toConfig(env: z.infer<typeof envSchema>): AppConfig {
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     streamCoalesceMs: env.STREAM_COALESCE_MS,
     streamCoalesceMaxMs: env.STREAM_COALESCE_MAX_MS,
+    streamHeartbeatMs: env.STREAM_HEARTBEAT_MS,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     redisUrl: env.REDIS_URL,
     chatApiKeys: env.CHAT_API_KEYS,
     allowedOrigins: env.ALLOWED_ORIGINS,

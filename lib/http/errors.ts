@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   'upstream_timeout',
   'content_filter',
   'misconfigured',
+  'shutting_down',
   'internal_error',
 ] as const;
 

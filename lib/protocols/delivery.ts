@@ -1,5 +1,5 @@
 import type { ChatMessageMetadata } from '@/lib/chat/metadata';
-import { STREAMING_HEADERS } from '@/lib/chat/respond';
+import { endableOnShutdown, STREAMING_HEADERS } from '@/lib/chat/respond';
 import type { ChatChunk, ChatStream } from '@/lib/chat/stream';
 import { HttpError } from '@/lib/http/errors';
 
@@ -85,6 +85,7 @@ export async function deliver(
   { request, headers }: Delivery,
   protocol: { streaming: boolean; encoder: () => TransformStream<ChatChunk, string>; contentType: string; whole?: (reply: CollectedReply) => unknown },
 ): Promise<Response> {
+  stream = endableOnShutdown(stream);
   cancelOnHangUp(stream, request);
   if (!protocol.streaming && protocol.whole) return jsonAnswer(protocol.whole(await collectReply(stream)), headers);
   return encodedResponse(stream.chunks, protocol.encoder(), protocol.contentType, headers);

@@ -5,12 +5,14 @@ import type { ErrorDialect } from '@/lib/http/errors';
 import { methodNotAllowed } from '@/lib/http/method-not-allowed';
 import { readJsonBody } from '@/lib/http/read-json';
 import { enforceRateLimit } from '@/lib/http/rate-limit';
+import { refuseWhileDraining } from '@/lib/server/lifecycle';
 
 /**
  * The steps every chat endpoint takes before parsing, in `/api/chat`'s order: who may call
  * (origin, key) → the rate limit → the bounded JSON body. Strangers cost neither parsing nor tokens.
  */
 export async function admitJsonBody(request: Request, config: AppConfig): Promise<unknown> {
+  refuseWhileDraining();
   await admit(request, config);
   await enforceRateLimit(clientIdentity(request, config), config);
   return readJsonBody(request, config.limits.maxBodyBytes);

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { E2E_BUILD_FAILURE, e2eDistDir, nextBin, projectRoot } from './build';
+import path from 'node:path';
+import { E2E_BUILD_FAILURE, standaloneServer } from './build';
 import { freePort } from '../../support/free-port';
 
 export interface AppServer {
@@ -11,25 +12,34 @@ export interface AppServer {
 // tests, so each test file decides demo or Azure by itself.
 const APP_SETTING = /^(AZURE_|CHAT_API_KEYS$|ALLOWED_ORIGINS$|REDIS_URL$|SESSION_SECRET$|RATE_LIMIT_PER_MINUTE$|SYSTEM_PROMPT$|DEMO_)/;
 
+export interface RunningAppServer extends AppServer {
+  /** The server process, for tests that signal it. */
+  process: ChildProcess;
+  /** Everything it printed so far. */
+  output(): string;
+}
+
 /**
- * Starts the built app (`next start`) on a free port with exactly the given settings and waits
- * until it answers `/api/health`.
+ * Starts the built app the way the container does (`node server.js` in the standalone folder)
+ * on a free port (or settings.PORT) with exactly the given settings and waits until it answers
+ * `/api/health`.
  */
-export async function startAppServer(settings: Record<string, string> = {}): Promise<AppServer> {
+export async function startAppServer(settings: Record<string, string> = {}): Promise<RunningAppServer> {
   const buildFailure = process.env[E2E_BUILD_FAILURE];
   if (buildFailure) throw new Error(buildFailure);
-  const port = await freePort();
+  const port = settings.PORT ? Number(settings.PORT) : await freePort();
   const env: NodeJS.ProcessEnv = {
     ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !APP_SETTING.test(name))),
     NODE_ENV: 'production',
-    NEXT_DIST_DIR: e2eDistDir,
     NEXT_TELEMETRY_DISABLED: '1',
+    HOSTNAME: '127.0.0.1',
     // Every test shares one client address; the per-minute budget must not be what a test hits.
     RATE_LIMIT_PER_MINUTE: '10000',
     ...settings,
+    PORT: String(port),
   };
-  const child = spawn(process.execPath, [nextBin, 'start', '-p', String(port), '-H', '127.0.0.1'], {
-    cwd: projectRoot,
+  const child = spawn(process.execPath, ['server.js'], {
+    cwd: path.dirname(standaloneServer),
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -42,15 +52,15 @@ export async function startAppServer(settings: Record<string, string> = {}): Pro
     await waitUntilHealthy(url, child);
   } catch (error) {
     child.kill('SIGKILL');
-    throw new Error(`${(error as Error).message}\n--- next start output ---\n${output}`);
+    throw new Error(`${(error as Error).message}\n--- server output ---\n${output}`);
   }
-  return { url, stop: () => stopProcess(child) };
+  return { url, stop: () => stopProcess(child), process: child, output: () => output };
 }
 
 async function waitUntilHealthy(url: string, child: ChildProcess, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`next start exited with code ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode}`);
     try {
       const response = await fetch(`${url}/api/health`);
       if (response.ok) return;
@@ -59,7 +69,7 @@ async function waitUntilHealthy(url: string, child: ChildProcess, timeoutMs = 60
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(`next start did not answer /api/health within ${timeoutMs} ms`);
+  throw new Error(`the server did not answer /api/health within ${timeoutMs} ms`);
 }
 
 function stopProcess(child: ChildProcess): Promise<void> {

@@ -10,5 +10,8 @@ export const nextBin = path.join(projectRoot, 'node_modules/next/dist/bin/next')
  */
 export const e2eDistDir = process.env.E2E_DIST_DIR || '.next-e2e';
 
+/** The server the tests start: the assembled standalone folder's entry, as in the container. */
+export const standaloneServer = path.join(projectRoot, e2eDistDir, 'standalone', 'server.js');
+
 /** Set by the global setup when the build failed, so every end-to-end test reports why. */
 export const E2E_BUILD_FAILURE = 'E2E_BUILD_FAILURE';

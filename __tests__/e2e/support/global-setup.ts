@@ -30,18 +30,17 @@ export default function globalSetup(globalConfig: JestGlobalConfig) {
   const selected = patterns.length === 0 || e2eTestFiles().some((file) => patterns.some((p) => new RegExp(p, 'i').test(file)));
   if (!selected) return;
 
-  console.log(`\n[e2e] next build → ${e2eDistDir} (set E2E_SKIP_BUILD=1 to reuse an existing build)`);
+  console.log(`\n[e2e] next build → ${e2eDistDir}/standalone (set E2E_SKIP_BUILD=1 to reuse an existing build)`);
   // Built with a fake Azure key made up for this run, so __tests__/secrets.test.ts can search this
   // very build for it instead of running a second `next build`. The app reads its settings per
   // request, so the e2e tests still choose demo or Azure when they start the server.
   const secretScanKey = `sk-fake-SECRET-${randomBytes(16).toString('hex')}`;
   const fakeAzure = { AZURE_API_KEY: secretScanKey, AZURE_BASE_URL: 'http://127.0.0.1:9/openai/v1', AZURE_DEPLOYMENTS: 'gpt-main,gpt-alt', AZURE_API: 'responses' };
   try {
-    execFileSync(process.execPath, [nextBin, 'build'], {
-      cwd: projectRoot,
-      env: { ...process.env, ...fakeAzure, NEXT_DIST_DIR: e2eDistDir, NEXT_TELEMETRY_DISABLED: '1' },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    const env = { ...process.env, ...fakeAzure, NEXT_DIST_DIR: e2eDistDir, NEXT_TELEMETRY_DISABLED: '1' };
+    execFileSync(process.execPath, [nextBin, 'build'], { cwd: projectRoot, env, stdio: ['ignore', 'inherit', 'inherit'] });
+    // The standalone folder completed as the container image has it: the tests run what ships.
+    execFileSync(process.execPath, ['scripts/assemble-standalone.mjs'], { cwd: projectRoot, env, stdio: ['ignore', 'inherit', 'inherit'] });
     process.env.SECRET_SCAN_KEY = secretScanKey;
     process.env.SECRET_SCAN_DIST_DIR = e2eDistDir;
   } catch (error) {

@@ -6,6 +6,8 @@ import { tutorialResponse } from '@/lib/protocols/tutorial';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
+// As /api/chat: how long a serverless host (Vercel) lets a long reply run.
+export const maxDuration = 300;
 
 /** The streaming guide's Flask/FastAPI endpoint: `{ "messages" }` → `data: {"content"}` events. */
 export const POST = apiRoute(

@@ -6,6 +6,8 @@ import { parseResponsesRequest } from '@/lib/protocols/requests';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
+// As /api/chat: how long a serverless host (Vercel) lets a long reply run.
+export const maxDuration = 300;
 
 /**
  * The Express tutorial's relay (`{ "input" }` → the Responses event stream, ending with

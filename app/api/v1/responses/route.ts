@@ -6,6 +6,8 @@ import { parseResponsesRequest } from '@/lib/protocols/requests';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
+// As /api/chat: how long a serverless host (Vercel) lets a long reply run.
+export const maxDuration = 300;
 
 /** OpenAI's Responses API for the OpenAI SDKs: admit → limit → parse → stream → respond. */
 export const POST = apiRoute(

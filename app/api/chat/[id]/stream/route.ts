@@ -1,7 +1,6 @@
-import { UI_MESSAGE_STREAM_HEADERS } from 'ai';
 import { activeStreamId, finishedReply } from '@/lib/chat/active-streams';
 import { readChatId } from '@/lib/chat/chat-id';
-import { STREAMING_HEADERS } from '@/lib/chat/respond';
+import { sseHeaders } from '@/lib/chat/respond';
 import { admit, preflightResponse } from '@/lib/http/access';
 import { apiRoute } from '@/lib/http/api-route';
 import { methodNotAllowed } from '@/lib/http/method-not-allowed';
@@ -9,6 +8,8 @@ import { getResumableStreamContext } from '@/lib/storage/pubsub';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
+// A resumed reply streams as long as the reply itself (see app/api/chat/route.ts).
+export const maxDuration = 300;
 
 /**
  * Resumes the chat's reply (`useChat` calls this on load): while it is generated, the whole
@@ -22,7 +23,7 @@ export const GET = apiRoute(async (request, { config, cors }, context: { params:
   const resumed = streamId && (await getResumableStreamContext(config).resumeExistingStream(streamId));
   const reply = resumed ? resumed.pipeThrough(new TextEncoderStream()) : await finishedReply(chatId, config);
   if (!reply) return new Response(null, { status: 204, headers: cors });
-  return new Response(reply, { headers: { ...UI_MESSAGE_STREAM_HEADERS, ...STREAMING_HEADERS, ...cors } });
+  return new Response(reply, { headers: sseHeaders(cors) });
 });
 
 export function OPTIONS(request: Request): Response {
