@@ -1,8 +1,9 @@
 import { convertToModelMessages, generateId, streamText, type InferUIMessageChunk } from 'ai';
 import type { AppConfig } from '@/lib/config';
 import { resolveModel } from '@/lib/ai/models';
-import { toHttpError } from '@/lib/ai/upstream-errors';
+import { isUnofferedToolCall, toHttpError } from '@/lib/ai/upstream-errors';
 import { HttpError } from '@/lib/http/errors';
+import type { ReplyEnding, RequestLog } from '@/lib/observability/request-log';
 import type { ChatMessage, ChatMessageMetadata } from './metadata';
 import type { ChatRequest } from './request';
 
@@ -26,14 +27,43 @@ export interface ChatStream {
 const PREAMBLE = new Set<ChatChunk['type']>(['start', 'start-step', 'text-start', 'reasoning-start']);
 
 /**
+ * This app offers the model no tools, so tool parts (a function call Azure reports, or its own
+ * web search, file search or code interpreter at work) are not part of the reply it relays:
+ * the text and the finish reason are.
+ */
+function isToolChunk(chunk: ChatChunk): boolean {
+  return chunk.type.startsWith('tool-');
+}
+
+/**
+ * How a reply that was cut short ended, from the reason it was cut with: the deployment's
+ * shutdown aborts with a `ShutdownError`; a hung-up client cancels with an AbortError (or
+ * nothing); any other explicit abort is a Stop.
+ */
+function endingFor(reason: unknown): ReplyEnding {
+  const name = (reason as { name?: unknown } | undefined)?.name;
+  if (name === 'ShutdownError') return 'shut_down';
+  if (name === 'TimeoutError') return 'timed_out';
+  if (reason === undefined || name === 'AbortError' || name === 'ResponseAborted') return 'client_gone';
+  return 'stopped';
+}
+
+/**
  * Starts the model call and waits for its first real output before returning, so a failure
  * that happens before any token (rate limit, bad key, timeout) becomes a proper HTTP status
  * instead of a 200 followed by an error event. After that, failures travel in the stream.
  */
-export async function startChatStream(request: ChatRequest, config: AppConfig): Promise<ChatStream> {
+export async function startChatStream(request: ChatRequest, config: AppConfig, log?: RequestLog): Promise<ChatStream> {
   const { model, modelId, coalescedUpstream } = resolveModel(request.model, config);
+  log?.set({ deployment: modelId, api: config.mode === 'demo' ? 'demo' : config.api });
   const upstream = new AbortController();
   let firstError: unknown;
+  let ending: ReplyEnding | undefined;
+  let cancelled = false;
+  const cutShort = (reason: unknown) => {
+    ending ??= endingFor(reason);
+    upstream.abort(reason);
+  };
 
   const result = streamText({
     model,
@@ -45,15 +75,33 @@ export async function startChatStream(request: ChatRequest, config: AppConfig): 
     // Retries happen only before the first token (honouring Retry-After); bounded so a
     // request cannot wait on a throttled deployment for minutes.
     maxRetries: 2,
-    // The SDK would print the whole error object; it is reported once, concisely and without
-    // request details, by the UI stream's onError below.
+    // The SDK would print the whole error object; it is reported once, in the request's log
+    // line, by the UI stream's onError below.
     onError: () => {},
+    // Spans (when telemetry is registered) carry model, tokens and timings, never the text.
+    telemetry: { functionId: 'chat', recordInputs: false, recordOutputs: false },
   });
 
+  /** Records the reply's first failure (for the log line and `failure()`); returns its text for the client. */
   const reportError = (error: unknown): string => {
     const httpError = toHttpError(error);
-    if (httpError.status >= 500) console.error(`[chat] ${modelId}: ${httpError.message} (${describe(error)})`);
+    if (firstError === undefined) {
+      firstError = error;
+      log?.fail(error, httpError, httpError.code !== 'internal_error');
+    }
     return httpError.message;
+  };
+
+  const observe = (chunk: ChatChunk): void => {
+    if (chunk.type === 'text-delta' || chunk.type === 'reasoning-delta') log?.firstToken();
+    else if (chunk.type === 'finish') {
+      const metadata = chunk.messageMetadata as ChatMessageMetadata | undefined;
+      log?.set({
+        finishReason: metadata?.finishReason,
+        inputTokens: metadata?.usage?.inputTokens,
+        outputTokens: metadata?.usage?.outputTokens,
+      });
+    }
   };
 
   const uiChunks = result.toUIMessageStream<ChatMessage>({
@@ -76,10 +124,9 @@ export async function startChatStream(request: ChatRequest, config: AppConfig): 
       }
       return undefined;
     },
-    onError: (error) => {
-      firstError ??= error;
-      return reportError(error);
-    },
+    // Also called for a tool the model asked for that this app never offered: not a failure
+    // (the part is dropped below, the reply goes on).
+    onError: (error) => (isUnofferedToolCall(error) ? 'The model called a tool this app does not offer.' : reportError(error)),
   });
 
   const reader = uiChunks.getReader();
@@ -98,6 +145,8 @@ export async function startChatStream(request: ChatRequest, config: AppConfig): 
     for (;;) {
       const { done, value } = await Promise.race([reader.read(), timedOut]);
       if (done) break;
+      if (isToolChunk(value)) continue;
+      observe(value);
       if (value.type === 'error' && !preamble.some((chunk) => !PREAMBLE.has(chunk.type))) {
         throw toHttpError(firstError);
       }
@@ -105,6 +154,8 @@ export async function startChatStream(request: ChatRequest, config: AppConfig): 
       if (!PREAMBLE.has(value.type)) break;
     }
   } catch (error) {
+    if (error === timeout) log?.fail(error, timeout, true);
+    log?.set({ ended: error === timeout ? 'timed_out' : 'failed' });
     upstream.abort(error);
     void reader.cancel().catch(() => {});
     throw error;
@@ -113,7 +164,10 @@ export async function startChatStream(request: ChatRequest, config: AppConfig): 
   }
 
   let markFinished!: () => void;
-  const finished = new Promise<void>((resolve) => (markFinished = resolve));
+  const finished = new Promise<void>((resolve) => (markFinished = resolve)).then(() =>
+    log?.set({ ended: ending ?? (firstError === undefined ? 'finished' : 'failed') }),
+  );
+  log?.waitFor(finished);
 
   const chunks = new ReadableStream<ChatChunk>({
     start(controller) {
@@ -121,21 +175,34 @@ export async function startChatStream(request: ChatRequest, config: AppConfig): 
     },
     async pull(controller) {
       try {
-        const { done, value } = await reader.read();
-        if (done) {
-          controller.close();
-          markFinished();
-        } else controller.enqueue(value);
+        for (;;) {
+          const { done, value } = await reader.read();
+          // Cancelled meanwhile (the client hung up): the stream is closed, nothing to deliver.
+          if (cancelled) return;
+          if (done) {
+            controller.close();
+            markFinished();
+            return;
+          }
+          if (isToolChunk(value)) continue;
+          observe(value);
+          controller.enqueue(value);
+          return;
+        }
       } catch (error) {
-        // A failure the SDK throws instead of reporting (e.g. the socket dropped mid-reply):
-        // tell the client in-band and end the stream cleanly, keeping what was already sent.
-        firstError ??= error;
-        controller.enqueue({ type: 'error', errorText: reportError(error) });
+        // After a Stop or a hang-up the cut is the ending, not a failure. Otherwise it is one
+        // the SDK throws instead of reporting (e.g. the socket dropped mid-reply): tell the
+        // client in-band and end the stream cleanly, keeping what was already sent.
+        if (cancelled) return;
+        if (ending === undefined) controller.enqueue({ type: 'error', errorText: reportError(error) });
         controller.close();
         markFinished();
       }
     },
     cancel(reason) {
+      // Whoever reads the reply stopped reading: the client went away (or the server is shutting down).
+      cancelled = true;
+      ending ??= endingFor(reason) === 'shut_down' ? 'shut_down' : 'client_gone';
       upstream.abort(reason);
       markFinished();
       return reader.cancel(reason);
@@ -146,14 +213,8 @@ export async function startChatStream(request: ChatRequest, config: AppConfig): 
     modelId,
     coalescedUpstream,
     chunks,
-    abort: (reason) => upstream.abort(reason),
+    abort: cutShort,
     failure: () => (firstError === undefined ? undefined : toHttpError(firstError)),
     finished,
   };
-}
-
-/** Log-safe summary of an upstream error: status and Azure's code, never headers or the key. */
-function describe(error: unknown): string {
-  const e = error as { statusCode?: number; name?: string; message?: string };
-  return [e?.name, e?.statusCode, e?.message].filter(Boolean).join(' ');
 }

@@ -1,7 +1,7 @@
 /**
  * The one error type the API speaks. Every failure before a stream starts becomes an
  * `HttpError` and leaves through `errorResponse`, so clients always get
- * `{ "error": { "code", "message" } }` with the right status and never a stack trace.
+ * `{ "error": { "code", "message", "requestId" } }` with the right status and never a stack trace.
  */
 
 export type ErrorCode =
@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'upstream_timeout'
   | 'content_filter'
   | 'misconfigured'
+  | 'identity_unavailable'
   | 'internal_error';
 
 export class HttpError extends Error {
@@ -36,24 +37,28 @@ export class HttpError extends Error {
   }
 }
 
-export interface ErrorBody {
-  error: { code: ErrorCode; message: string; details?: unknown };
+/** A fault of the server itself: the client learns only that, and the request id to quote. */
+export function internalError(): HttpError {
+  return new HttpError(500, 'internal_error', 'The server failed to handle this request.');
 }
 
-export function errorResponse(error: unknown, extraHeaders: HeadersInit = {}): Response {
-  const httpError =
-    error instanceof HttpError
-      ? error
-      : new HttpError(500, 'internal_error', 'The server failed to handle this request.');
-  if (!(error instanceof HttpError)) {
-    // Unexpected: log the cause server-side (never sent to the client).
-    console.error('[api] unexpected error', error);
-  }
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown; requestId?: string };
+}
+
+/**
+ * The JSON answer for `error`; anything that is not an HttpError is a 500 `internal_error` (its
+ * cause goes to the request's log line, never to the client). `requestId` is the id the client
+ * also gets in `X-Request-Id`, so a report can be matched with that log line.
+ */
+export function errorResponse(error: unknown, extraHeaders: HeadersInit = {}, requestId?: string): Response {
+  const httpError = error instanceof HttpError ? error : internalError();
   const body: ErrorBody = {
     error: {
       code: httpError.code,
       message: httpError.message,
       ...(httpError.details === undefined ? {} : { details: httpError.details }),
+      ...(requestId === undefined ? {} : { requestId }),
     },
   };
   const headers = new Headers(extraHeaders);

@@ -1,11 +1,11 @@
-import { errorResponse, HttpError } from './errors';
+import { apiRoute } from './api-route';
+import { HttpError } from './errors';
 
 /** A JSON 405 naming the methods a route does accept (Next's default has no body). */
-export function methodNotAllowed(allowed: string[]): () => Response {
-  return () =>
-    errorResponse(
-      new HttpError(405, 'method_not_allowed', `Use ${allowed.join(' or ')} for this endpoint.`, {
-        Allow: allowed.join(', '),
-      }),
-    );
+export function methodNotAllowed(allowed: string[]): (request: Request) => Promise<Response> {
+  return apiRoute(async () => {
+    throw new HttpError(405, 'method_not_allowed', `Use ${allowed.join(' or ')} for this endpoint.`, {
+      Allow: allowed.join(', '),
+    });
+  });
 }

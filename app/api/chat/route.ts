@@ -17,12 +17,12 @@ export const dynamic = 'force-dynamic';
  * Who may call is checked before the body is read, so strangers cost neither parsing nor
  * tokens: admit (origin, authorization) → limit → parse → stream → respond.
  */
-export const POST = apiRoute(async (request, { config, cors }) => {
+export const POST = apiRoute(async (request, { config, cors, log }) => {
   await admit(request, config);
   await enforceRateLimit(clientIdentity(request, config), config);
   const chat = await parseChatRequest(await readJsonBody(request, config.limits.maxBodyBytes), config);
   const format = negotiateFormat(request, chat);
-  const stream = await startChatStream(chat, config);
+  const stream = await startChatStream(chat, config, log);
   return respond(stream, { format, request, chatId: chat.chatId, headers: cors, config });
 });
 
