@@ -1,6 +1,7 @@
 import { createUIMessageStreamResponse } from 'ai';
 import type { AppConfig } from '@/lib/config';
 import { HttpError } from '@/lib/http/errors';
+import { getLogger } from '@/lib/observability/logger';
 import { getResumableStreamContext } from '@/lib/storage/pubsub';
 import { recordFinishedReply, registerActiveStream } from './active-streams';
 import { coalesceDeltas } from './coalesce-deltas';
@@ -88,7 +89,7 @@ async function keepResumable(chatId: string, streamId: string, copy: ReadableStr
     await getResumableStreamContext(config).createNewResumableStream(streamId, () => recorded);
   } catch (error) {
     // The live response is unaffected; only resuming this reply becomes impossible.
-    console.error(`[chat] stream ${streamId} could not be made resumable:`, (error as Error).message);
+    getLogger().error({ chatId, reason: (error as Error).message }, 'chat: the reply could not be made resumable');
     await recorded.cancel().catch(() => {});
   }
 }
@@ -98,7 +99,7 @@ async function tryRegister(chatId: string, stream: ChatStream, config: AppConfig
     return await registerActiveStream(chatId, stream, config);
   } catch (error) {
     // The store is down: still answer, just without resumption (and say so in the log).
-    console.error(`[chat] stream store unavailable, chat ${chatId} will not be resumable:`, (error as Error).message);
+    getLogger().error({ chatId, reason: (error as Error).message }, 'chat: stream store unavailable, the reply will not be resumable');
     return undefined;
   }
 }
