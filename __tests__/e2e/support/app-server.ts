@@ -4,6 +4,8 @@ import { freePort } from '../../support/free-port';
 
 export interface AppServer {
   url: string;
+  /** Everything the server printed so far (stdout and stderr): its log. */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -44,7 +46,7 @@ export async function startAppServer(settings: Record<string, string> = {}): Pro
     child.kill('SIGKILL');
     throw new Error(`${(error as Error).message}\n--- next start output ---\n${output}`);
   }
-  return { url, stop: () => stopProcess(child) };
+  return { url, output: () => output, stop: () => stopProcess(child) };
 }
 
 async function waitUntilHealthy(url: string, child: ChildProcess, timeoutMs = 60_000) {
