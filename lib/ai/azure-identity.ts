@@ -38,6 +38,9 @@ function createCredential(auth: EntraAuth): TokenCredential {
       clientId: auth.clientId,
       tokenFilePath: auth.tokenFile,
       authorityHost: auth.authorityHost,
+      // A custom authority (a sovereign or private cloud) is used as given: asking the public
+      // cloud's discovery endpoint about it would fail where that endpoint is unreachable.
+      disableInstanceDiscovery: auth.authorityHost !== undefined,
     });
   }
   if (auth.credential === 'managed') return new ManagedIdentityCredential({ clientId: auth.clientId! });

@@ -11,7 +11,7 @@ export interface AppServer {
 
 // Settings the app reads from the environment: none may leak in from the machine running the
 // tests, so each test file decides demo or Azure by itself.
-const APP_SETTING = /^(AZURE_|CHAT_API_KEYS$|ALLOWED_ORIGINS$|REDIS_URL$|SESSION_SECRET$|RATE_LIMIT_PER_MINUTE$|SYSTEM_PROMPT$|DEMO_)/;
+const APP_SETTING = /^(AZURE_|CHAT_API_KEYS$|ALLOWED_ORIGINS$|REDIS_URL$|SESSION_SECRET$|RATE_LIMIT_PER_MINUTE$|SYSTEM_PROMPT$|DEMO_|LOG_LEVEL$|OTEL_|APPLICATIONINSIGHTS_|IDENTITY_)/;
 
 /**
  * Starts the built app (`next start`) on a free port with exactly the given settings and waits
