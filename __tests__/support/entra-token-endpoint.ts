@@ -5,8 +5,8 @@
  * the expected client assertion for a token the Azure emulator accepts.
  */
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import type { AzureEmulator } from './azure-emulator';
+import { listenOnLoopback, sendJson } from './loopback-server';
 import type { ThrowawayCert } from './throwaway-cert';
 
 export interface TokenExchange {
@@ -23,14 +23,11 @@ export interface EntraTokenEndpoint {
   close(): Promise<void>;
 }
 
-export function startEntraTokenEndpoint(options: { cert: ThrowawayCert; emulator: Pick<AzureEmulator, 'issueToken'>; tenantId: string; clientId: string; federatedToken: string }): Promise<EntraTokenEndpoint> {
+export async function startEntraTokenEndpoint(options: { cert: ThrowawayCert; emulator: Pick<AzureEmulator, 'issueToken'>; tenantId: string; clientId: string; federatedToken: string }): Promise<EntraTokenEndpoint> {
   const { tenantId } = options;
   const server = https.createServer({ cert: options.cert.cert, key: options.cert.key }, (req, res) => {
     const url = new URL(req.url ?? '/', endpoint.authorityHost);
-    const send = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-    };
+    const send = (status: number, body: unknown) => sendJson(res, status, body);
     const base = `${endpoint.authorityHost}/${tenantId}`;
     if (req.method === 'GET' && url.pathname === `/${tenantId}/v2.0/.well-known/openid-configuration`) {
       return send(200, {
@@ -59,20 +56,7 @@ export function startEntraTokenEndpoint(options: { cert: ThrowawayCert; emulator
     }
     send(404, { error: 'not_found' });
   });
-  const endpoint: EntraTokenEndpoint = {
-    authorityHost: '',
-    exchanges: [],
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      endpoint.authorityHost = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      resolve(endpoint);
-    });
-  });
+  const { origin, close } = await listenOnLoopback(server, 'https');
+  const endpoint: EntraTokenEndpoint = { authorityHost: origin, exchanges: [], close };
+  return endpoint;
 }

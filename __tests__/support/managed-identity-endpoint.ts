@@ -7,8 +7,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { AzureEmulator } from './azure-emulator';
+import { listenOnLoopback, sendJson } from './loopback-server';
 
 export interface IdentityRequest {
   resource: string | null;
@@ -30,7 +30,7 @@ export interface ManagedIdentityEndpoint {
 }
 
 /** `clientId`: the one user-assigned identity assigned to the app (the system-assigned one always is). */
-export function startManagedIdentityEndpoint(emulator: Pick<AzureEmulator, 'issueToken'>, options: { clientId?: string } = {}): Promise<ManagedIdentityEndpoint> {
+export async function startManagedIdentityEndpoint(emulator: Pick<AzureEmulator, 'issueToken'>, options: { clientId?: string } = {}): Promise<ManagedIdentityEndpoint> {
   const secret = randomBytes(16).toString('hex');
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://identity');
@@ -40,10 +40,7 @@ export function startManagedIdentityEndpoint(emulator: Pick<AzureEmulator, 'issu
       apiVersion: url.searchParams.get('api-version'),
     };
     endpoint.requests.push(request);
-    const send = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-    };
+    const send = (status: number, body: unknown) => sendJson(res, status, body);
     if (req.headers['x-identity-header'] !== secret) return send(401, { error: 'unauthorized', error_description: 'Missing or wrong X-IDENTITY-HEADER.' });
     if (request.apiVersion !== '2019-08-01' || request.resource !== 'https://cognitiveservices.azure.com') {
       return send(400, { error: 'invalid_request', error_description: `Unexpected api-version or resource: ${request.apiVersion} ${request.resource}` });
@@ -56,21 +53,12 @@ export function startManagedIdentityEndpoint(emulator: Pick<AzureEmulator, 'issu
     request.token = token;
     send(200, { access_token: token, expires_on: String(expiresOn), resource: request.resource, token_type: 'Bearer', client_id: request.clientId ?? 'system-assigned' });
   });
+  const { origin, close } = await listenOnLoopback(server, 'http');
   const endpoint: ManagedIdentityEndpoint = {
-    env: { IDENTITY_ENDPOINT: '', IDENTITY_HEADER: secret },
+    env: { IDENTITY_ENDPOINT: `${origin}/msi/token`, IDENTITY_HEADER: secret },
     requests: [],
     tokenLifetimeSeconds: 3600,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close,
   };
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      endpoint.env.IDENTITY_ENDPOINT = `http://127.0.0.1:${(server.address() as AddressInfo).port}/msi/token`;
-      resolve(endpoint);
-    });
-  });
+  return endpoint;
 }

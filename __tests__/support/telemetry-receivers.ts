@@ -1,7 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { listenOnLoopback, sendJson } from './loopback-server';
 import type { ThrowawayCert } from './throwaway-cert';
 
 /**
@@ -48,28 +48,15 @@ function readBody(req: IncomingMessage): Promise<unknown> {
   });
 }
 
-function listen(server: http.Server | https.Server, scheme: 'http' | 'https', answer: (req: ReceivedRequest, res: ServerResponse) => void): Promise<Receiver> {
-  const receiver: Receiver = {
-    url: '',
-    requests: [],
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+async function listen(server: http.Server | https.Server, scheme: 'http' | 'https', answer: (req: ReceivedRequest, res: ServerResponse) => void): Promise<Receiver> {
+  const requests: ReceivedRequest[] = [];
   server.on('request', async (req: IncomingMessage, res: ServerResponse) => {
     const request = { method: req.method ?? 'GET', path: req.url ?? '/', body: await readBody(req) };
-    receiver.requests.push(request);
+    requests.push(request);
     answer(request, res);
   });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      receiver.url = `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      resolve(receiver);
-    });
-  });
+  const { origin, close } = await listenOnLoopback(server, scheme);
+  return { url: origin, requests, close };
 }
 
 /** OTLP attribute values (`{ stringValue }`, `{ intValue }`, …) as plain values. */
@@ -79,10 +66,7 @@ function plainValue(value: Record<string, unknown>): unknown {
 }
 
 export function startOtlpReceiver(): Promise<Receiver & { spans(): OtlpSpan[] }> {
-  return listen(http.createServer(), 'http', (_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end('{}');
-  }).then((receiver) =>
+  return listen(http.createServer(), 'http', (_req, res) => sendJson(res, 200, {})).then((receiver) =>
     Object.assign(receiver, {
       spans(): OtlpSpan[] {
         return receiver.requests
@@ -108,8 +92,7 @@ export function startOtlpReceiver(): Promise<Receiver & { spans(): OtlpSpan[] }>
 export function startAzureMonitorReceiver(cert: ThrowawayCert): Promise<Receiver & { envelopes(): Array<Record<string, unknown>> }> {
   return listen(https.createServer({ cert: cert.cert, key: cert.key }), 'https', (request, res) => {
     const items = Array.isArray(request.body) ? request.body.length : 0;
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ itemsReceived: items, itemsAccepted: items, errors: [] }));
+    sendJson(res, 200, { itemsReceived: items, itemsAccepted: items, errors: [] });
   }).then((receiver) =>
     Object.assign(receiver, {
       envelopes: () => receiver.requests.filter((request) => request.path.includes('/track')).flatMap((request) => (Array.isArray(request.body) ? (request.body as Array<Record<string, unknown>>) : [])),
