@@ -48,6 +48,19 @@ function endingFor(reason: unknown): ReplyEnding {
   return 'stopped';
 }
 
+/** What the request's log line learns from the reply as it passes: first token, usage, finish. */
+function observeChunk(chunk: ChatChunk, log: RequestLog): void {
+  if (chunk.type === 'text-delta' || chunk.type === 'reasoning-delta') log.firstToken();
+  else if (chunk.type === 'finish') {
+    const metadata = chunk.messageMetadata as ChatMessageMetadata | undefined;
+    log.set({
+      finishReason: metadata?.finishReason,
+      inputTokens: metadata?.usage?.inputTokens,
+      outputTokens: metadata?.usage?.outputTokens,
+    });
+  }
+}
+
 /**
  * Starts the model call and waits for its first real output before returning, so a failure
  * that happens before any token (rate limit, bad key, timeout) becomes a proper HTTP status
@@ -92,17 +105,7 @@ export async function startChatStream(request: ChatRequest, config: AppConfig, l
     return httpError.message;
   };
 
-  const observe = (chunk: ChatChunk): void => {
-    if (chunk.type === 'text-delta' || chunk.type === 'reasoning-delta') log?.firstToken();
-    else if (chunk.type === 'finish') {
-      const metadata = chunk.messageMetadata as ChatMessageMetadata | undefined;
-      log?.set({
-        finishReason: metadata?.finishReason,
-        inputTokens: metadata?.usage?.inputTokens,
-        outputTokens: metadata?.usage?.outputTokens,
-      });
-    }
-  };
+  const observe = (chunk: ChatChunk) => (log ? observeChunk(chunk, log) : undefined);
 
   const uiChunks = result.toUIMessageStream<ChatMessage>({
     originalMessages: request.messages,
