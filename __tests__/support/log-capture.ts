@@ -1,3 +1,5 @@
+import { useEnv as applyEnv } from './chat-client';
+
 /**
  * Captures what the server logs (pino writes JSON lines to stdout) for the duration of a test,
  * so a test can assert on the one line each request writes, and on what no line contains.
@@ -21,6 +23,8 @@ export interface CapturedLogs {
 }
 
 export function captureLogs(): CapturedLogs {
+  // jest.config.mjs silences the log by default; a test that captures it wants it.
+  const restoreLevel = applyEnv({ LOG_LEVEL: process.env.LOG_LEVEL === 'silent' ? undefined : process.env.LOG_LEVEL });
   const written: string[] = [];
   const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     written.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
@@ -44,6 +48,9 @@ export function captureLogs(): CapturedLogs {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     },
-    restore: () => spy.mockRestore(),
+    restore: () => {
+      spy.mockRestore();
+      restoreLevel();
+    },
   };
 }
