@@ -17,6 +17,11 @@ const importOnlyEntries = Object.fromEntries(
   }),
 );
 
+// The server's per-request JSON log lines would bury jest's report; tests that check the log
+// turn it on for themselves (__tests__/support/log-capture.ts). Servers the tests spawn get
+// their own environment.
+process.env.LOG_LEVEL ??= 'silent';
+
 /** @type {import('jest').Config} */
 const config = {
   testEnvironment: 'node',

@@ -104,6 +104,7 @@ describe('GET /api/health', () => {
     expect(await response.json()).toEqual({
       status: 'ok',
       mode: 'demo',
+      auth: 'none',
       api: 'responses',
       deployments: ['offline-demo'],
       defaultDeployment: 'offline-demo',
@@ -112,7 +113,7 @@ describe('GET /api/health', () => {
   });
 
   test('names the missing variable when Azure is half configured, without leaking secrets', async () => {
-    restore = useEnv({ ...noAzure, AZURE_BASE_URL: 'https://secret-gateway.example/openai/v1', AZURE_DEPLOYMENTS: 'gpt-x' });
+    restore = useEnv({ ...noAzure, AZURE_AUTH: 'key', AZURE_BASE_URL: 'https://secret-gateway.example/openai/v1', AZURE_DEPLOYMENTS: 'gpt-x' });
     const response = await health(new Request('http://localhost/api/health'));
     expect(response.status).toBe(503);
     const text = await response.text();

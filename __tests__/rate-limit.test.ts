@@ -9,6 +9,7 @@ import {
   enforceRateLimit,
 } from '@/lib/http/rate-limit';
 import { closeRedisClients, createRedisConnection, type RedisClient } from '@/lib/storage/redis';
+import { captureLogs } from './support/log-capture';
 import { awayFromWindowEdge } from './support/rate-limit-window';
 import { startRedisServer, type RedisServer } from './support/redis-server';
 
@@ -195,7 +196,7 @@ describe('shared limit in Redis (real redis-server)', () => {
     // A server that is started and stopped leaves a port nobody listens on.
     const gone = await startRedisServer();
     await gone.stop();
-    const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const logs = captureLogs();
     try {
       const config = loadConfig({ REDIS_URL: gone.url.replace('redis://', 'redis://:hunter2@'), RATE_LIMIT_PER_MINUTE: '2' });
       const client = newClientId();
@@ -203,12 +204,12 @@ describe('shared limit in Redis (real redis-server)', () => {
       expect(await allowedOutOf(4, () => enforceRateLimit(client, config))).toBe(2);
       // Only the first request waits for the connection attempt; the rest fail over at once.
       expect(Date.now() - started).toBeLessThan(3_000);
-      const logged = errors.mock.calls.map((args) => args.join(' ')).join('\n');
-      expect(logged).toMatch(/rate-limit.*limiting per instance/);
+      const logged = logs.text();
+      expect(logged).toMatch(/rate limit.*limiting per instance/);
       expect(logged).not.toContain('hunter2');
     } finally {
       await closeRedisClients();
-      errors.mockRestore();
+      logs.restore();
     }
   });
 });

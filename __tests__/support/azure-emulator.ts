@@ -75,8 +75,21 @@ export interface AzureEmulator {
   reset(): void;
   /** Resolves once the predicate holds for the counters; rejects after timeoutMs (default 5000). */
   waitFor(predicate: (c: EmulatorCounters) => boolean, timeoutMs?: number): Promise<void>;
+  /**
+   * Issues a bearer token this emulator accepts until it expires, as Microsoft Entra ID would for
+   * the resource (a managed-identity test endpoint hands these out). Only with `bearerTokens`.
+   */
+  issueToken(expiresInSeconds: number): { token: string; expiresOn: number };
   /** Stops listening and cuts every open connection, so nothing keeps the process alive. */
   close(): Promise<void>;
+}
+
+export interface EmulatorOptions {
+  port?: number;
+  apiKey?: string;
+  scenario?: EmulatorScenario;
+  /** Keyless (Entra ID) mode: accept only `Authorization: Bearer` tokens from `issueToken` that have not expired; no key. */
+  bearerTokens?: boolean;
 }
 
 type RecordingName = NonNullable<EmulatorScenario['replay']>;
@@ -493,8 +506,16 @@ function sendAzureError(res: ServerResponse, status: number, api: Api, retryAfte
   sendJson(res, status, { error: { code: ERROR_CODES[status] ?? String(status), message: errorMessage(status, api, retryAfterSeconds) } }, headers);
 }
 
-export function startAzureEmulator(options: { port?: number; apiKey?: string; scenario?: EmulatorScenario } = {}): Promise<AzureEmulator> {
+export function startAzureEmulator(options: EmulatorOptions = {}): Promise<AzureEmulator> {
   const apiKey = options.apiKey ?? 'test-key';
+  /** Issued bearer tokens and when each expires (ms since epoch). */
+  const issuedTokens = new Map<string, number>();
+  const isAuthorized = (req: IncomingMessage): boolean => {
+    if (!options.bearerTokens) return req.headers['api-key'] === apiKey || req.headers.authorization === `Bearer ${apiKey}`;
+    const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const expiresAt = token === undefined ? undefined : issuedTokens.get(token);
+    return expiresAt !== undefined && expiresAt > Date.now();
+  };
   const initialScenario: EmulatorScenario = { ...options.scenario };
   let scenario: EmulatorScenario = initialScenario;
   let failuresServed = 0;
@@ -653,8 +674,7 @@ export function startAzureEmulator(options: { port?: number; apiKey?: string; sc
     requests.push({ method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: recordHeaders(req), body, api });
     if (ctx.closed) return;
 
-    const authorized = req.headers['api-key'] === apiKey || req.headers.authorization === `Bearer ${apiKey}`;
-    if (!authorized) return sendAzureError(res, 401, api);
+    if (!isAuthorized(req)) return sendAzureError(res, 401, api);
     if (api === 'unknown' || req.method !== 'POST') return sendAzureError(res, 404, api);
     if (!parsed || typeof body !== 'object' || body === null) {
       return sendJson(res, 400, { error: { code: 'BadRequest', message: 'The request body is not valid JSON.' } });
@@ -724,6 +744,14 @@ export function startAzureEmulator(options: { port?: number; apiKey?: string; sc
         waiters.add(check);
         check();
       });
+    },
+    issueToken(expiresInSeconds) {
+      // Shaped like a JWT (three base64url parts), as Entra's tokens are, so scans for one find it.
+      const part = () => randomBytes(24).toString('base64url');
+      const token = `eyJ0eXAiOiJKV1QifQ.${part()}.${part()}`;
+      const expiresOn = Math.floor(Date.now() / 1000) + expiresInSeconds;
+      issuedTokens.set(token, expiresOn * 1000);
+      return { token, expiresOn };
     },
     close() {
       shuttingDown = true;

@@ -4,6 +4,7 @@ import { type AppConfig, getConfig } from '@/lib/config';
 import { coalescingFetch } from '@/lib/chat/coalesce-deltas';
 import { coalesceWindow } from '@/lib/chat/coalesce-window';
 import { HttpError } from '@/lib/http/errors';
+import { entraTokenProvider } from './azure-identity';
 import { createDemoModel } from './demo-model';
 
 /**
@@ -18,11 +19,11 @@ const demoModels = new WeakMap<AppConfig, LanguageModel>();
 function azureProvider(config: AppConfig): AzureOpenAIProvider {
   let provider = providers.get(config);
   if (!provider) {
-    const { resourceName, baseURL, apiKey, apiVersion } = config.azure!;
+    const { resourceName, baseURL, auth, apiVersion } = config.azure!;
     provider = createAzure({
       resourceName,
       baseURL,
-      apiKey,
+      ...(auth.mode === 'key' ? { apiKey: auth.apiKey } : { tokenProvider: entraTokenProvider(auth) }),
       apiVersion,
       // Merging Azure's token events before the SDK parses them removes most of the per-token
       // work of the whole pipeline (bench/results/cuts.md: burst CPU -68 %; more under load,

@@ -1,11 +1,13 @@
-import { APICallError, RetryError } from 'ai';
-import { HttpError } from '@/lib/http/errors';
+import { APICallError, InvalidToolInputError, JSONParseError, NoSuchToolError, RetryError, TypeValidationError } from 'ai';
+import { HttpError, internalError } from '@/lib/http/errors';
+import { AzureIdentityError } from './azure-identity';
 
 /**
  * Translates whatever the model call failed with into the API's own error, so a client can
  * tell "slow down" from "Azure is down" from "your prompt was filtered". The same message is
  * used for a JSON error before streaming and for an `error` event after it started.
- * Messages never contain the API key or the upstream URL.
+ * Messages never contain the API key or the upstream URL. Only failures of the upstream call are
+ * described as such: anything else is the server's own fault (500 `internal_error`).
  */
 
 const DEFAULT_RETRY_AFTER_SECONDS = 5;
@@ -65,7 +67,7 @@ function fromApiCallError(error: APICallError): HttpError {
     return new HttpError(
       502,
       'upstream_error',
-      `Azure OpenAI rejected the server's credentials (HTTP ${status}). Check AZURE_API_KEY.`,
+      `Azure OpenAI rejected the server's credentials (HTTP ${status}). Check AZURE_API_KEY, or with Entra ID the identity's role on the resource (Cognitive Services OpenAI User).`,
     );
   }
   if (status === 404) {
@@ -94,13 +96,34 @@ function fromApiCallError(error: APICallError): HttpError {
   return new HttpError(502, 'upstream_error', `Azure OpenAI answered with HTTP ${status}.`);
 }
 
+/** undici's errors for a socket that failed or closed mid-body ("terminated", "fetch failed"). */
+function isNetworkFailure(error: unknown): boolean {
+  if (!(error instanceof TypeError)) return false;
+  const cause = (error as { cause?: { code?: unknown } }).cause;
+  return error.message === 'terminated' || error.message === 'fetch failed' || typeof cause?.code === 'string';
+}
+
+/**
+ * The model asked for a tool (function call, web or file search, code interpreter) that this
+ * app never offered. That is how the reply ended (finish reason `tool-calls`, or the hosted tool
+ * ran at Azure), not a failure.
+ */
+export function isUnofferedToolCall(error: unknown): boolean {
+  return NoSuchToolError.isInstance(error) || InvalidToolInputError.isInstance(error);
+}
+
+/** The API's error for a failed model call; a fault of the server itself is a 500, never "upstream". */
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
   if (RetryError.isInstance(error)) return toHttpError(error.lastError);
   if (APICallError.isInstance(error)) return fromApiCallError(error);
+  if (error instanceof AzureIdentityError) return new HttpError(503, 'identity_unavailable', error.message);
   if (error instanceof Error && error.name === 'TimeoutError') {
     return new HttpError(504, 'upstream_timeout', 'Azure OpenAI took too long to answer.');
   }
-  // A socket that closes mid-reply surfaces as a fetch TypeError ("terminated").
-  return CONNECTION_LOST;
+  if (JSONParseError.isInstance(error) || TypeValidationError.isInstance(error)) {
+    return new HttpError(502, 'upstream_error', 'Azure OpenAI sent a reply the server could not read.');
+  }
+  if (isNetworkFailure(error)) return CONNECTION_LOST;
+  return internalError();
 }

@@ -1,5 +1,6 @@
 import { generateId } from 'ai';
 import { getConfig, type AppConfig } from '@/lib/config';
+import { getLogger } from '@/lib/observability/logger';
 import { getStreamPubSub } from '@/lib/storage/pubsub';
 import type { ChatStream } from './stream';
 
@@ -52,7 +53,7 @@ export async function registerActiveStream(
         await publisher.set(activeKey(chatId), '', { EX: 1 });
       }
     } catch (error) {
-      console.error(`[chat] could not clear the active stream of chat ${chatId}:`, (error as Error).message);
+      getLogger().error({ chatId, reason: (error as Error).message }, 'chat: could not clear the active stream');
     }
   });
   return streamId;
@@ -83,7 +84,7 @@ export function recordFinishedReply(chatId: string, config: AppConfig = getConfi
       try {
         await getStreamPubSub(config).publisher.set(finishedKey(chatId), sse, { EX: FINISHED_TTL_SECONDS });
       } catch (error) {
-        console.error(`[chat] could not keep the finished reply of chat ${chatId}:`, (error as Error).message);
+        getLogger().error({ chatId, reason: (error as Error).message }, 'chat: could not keep the finished reply');
       }
     },
   });

@@ -3,6 +3,7 @@ import type { AppConfig } from '@/lib/config';
 import { HttpError } from '@/lib/http/errors';
 import { cancelOnHangUp, collectReply, encodedResponse, jsonAnswer, TEXT_CONTENT_TYPE, type CollectedReply } from '@/lib/protocols/delivery';
 import { textEncoder } from '@/lib/protocols/text';
+import { getLogger } from '@/lib/observability/logger';
 import { outliveConnection, trackReply } from '@/lib/server/lifecycle';
 import { getResumableStreamContext } from '@/lib/storage/pubsub';
 import { recordFinishedReply, registerActiveStream } from './active-streams';
@@ -106,7 +107,7 @@ async function keepResumable(chatId: string, streamId: string, copy: ReadableStr
     await getResumableStreamContext(config).createNewResumableStream(streamId, () => recorded);
   } catch (error) {
     // The live response is unaffected; only resuming this reply becomes impossible.
-    console.error(`[chat] stream ${streamId} could not be made resumable:`, (error as Error).message);
+    getLogger().error({ chatId, reason: (error as Error).message }, 'chat: the reply could not be made resumable');
     await recorded.cancel().catch(() => {});
   }
 }
@@ -116,7 +117,7 @@ async function tryRegister(chatId: string, stream: ChatStream, config: AppConfig
     return await registerActiveStream(chatId, stream, config);
   } catch (error) {
     // The store is down: still answer, just without resumption (and say so in the log).
-    console.error(`[chat] stream store unavailable, chat ${chatId} will not be resumable:`, (error as Error).message);
+    getLogger().error({ chatId, reason: (error as Error).message }, 'chat: stream store unavailable, the reply will not be resumable');
     return undefined;
   }
 }

@@ -1,8 +1,9 @@
-import { convertToModelMessages, generateId, streamText, type InferUIMessageChunk } from 'ai';
+import { convertToModelMessages, generateId, streamText, type InferUIMessageChunk, type UIMessageStreamOptions } from 'ai';
 import type { AppConfig } from '@/lib/config';
 import { resolveModel } from '@/lib/ai/models';
-import { toHttpError } from '@/lib/ai/upstream-errors';
+import { isUnofferedToolCall, toHttpError } from '@/lib/ai/upstream-errors';
 import { HttpError } from '@/lib/http/errors';
+import type { ReplyEnding, RequestLog } from '@/lib/observability/request-log';
 import type { ChatMessage, ChatMessageMetadata } from './metadata';
 import type { ChatRequest } from './request';
 
@@ -30,14 +31,146 @@ export interface ChatStream {
 const PREAMBLE = new Set<ChatChunk['type']>(['start', 'start-step', 'text-start']);
 
 /**
+ * This app offers the model no tools, so tool parts (a function call Azure reports, or its own
+ * web search, file search or code interpreter at work) are not part of the reply it relays:
+ * the text, its sources and the finish reason are.
+ */
+function isToolChunk(chunk: ChatChunk): boolean {
+  return chunk.type.startsWith('tool-');
+}
+
+/**
+ * How a reply that was cut short ended, from the reason it was cut with: the deployment's
+ * shutdown aborts with a `ShutdownError`; a hung-up client cancels with an AbortError (or
+ * nothing); any other explicit abort is a Stop.
+ */
+function endingFor(reason: unknown): ReplyEnding {
+  const name = (reason as { name?: unknown } | undefined)?.name;
+  if (name === 'ShutdownError') return 'shut_down';
+  if (name === 'TimeoutError') return 'timed_out';
+  if (reason === undefined || name === 'AbortError' || name === 'ResponseAborted') return 'client_gone';
+  return 'stopped';
+}
+
+/** What the request's log line learns from the reply as it passes: first token, usage, finish. */
+function observeChunk(chunk: ChatChunk, log: RequestLog | undefined): void {
+  if (!log) return;
+  if (chunk.type === 'text-delta' || chunk.type === 'reasoning-delta') log.firstToken();
+  else if (chunk.type === 'finish') {
+    const metadata = chunk.messageMetadata as ChatMessageMetadata | undefined;
+    log.set({
+      finishReason: metadata?.finishReason,
+      inputTokens: metadata?.usage?.inputTokens,
+      outputTokens: metadata?.usage?.outputTokens,
+    });
+  }
+}
+
+type MetadataPart = Parameters<NonNullable<UIMessageStreamOptions<ChatMessage>['messageMetadata']>>[0]['part'];
+
+/** The message metadata clients get: the model at the start, finish reason and usage at the end. */
+function replyMetadata(modelId: string) {
+  return ({ part }: { part: MetadataPart }): ChatMessageMetadata | undefined => {
+    if (part.type === 'start') return { model: modelId, createdAt: Date.now() };
+    if (part.type !== 'finish') return undefined;
+    const { inputTokens, outputTokens, totalTokens } = part.totalUsage;
+    return { model: modelId, finishReason: part.finishReason, usage: { inputTokens, outputTokens, totalTokens } };
+  };
+}
+
+/** What a reply has been through so far: its first failure and how it ended. */
+class ReplyState {
+  firstError: unknown;
+  ending: ReplyEnding | undefined;
+  /** Whoever reads the reply stopped reading (the client went away, or the server shut down). */
+  cancelled = false;
+
+  constructor(private readonly log: RequestLog | undefined) {}
+
+  /** Records the reply's first failure (for the log line and `failure()`); returns its text for the client. */
+  report(error: unknown): string {
+    const httpError = toHttpError(error);
+    if (this.firstError === undefined) {
+      this.firstError = error;
+      this.log?.fail(error, httpError, httpError.code !== 'internal_error');
+    }
+    return httpError.message;
+  }
+
+  failure(): HttpError | undefined {
+    return this.firstError === undefined ? undefined : toHttpError(this.firstError);
+  }
+
+  endedAs(): ReplyEnding {
+    return this.ending ?? (this.firstError === undefined ? 'finished' : 'failed');
+  }
+}
+
+/**
+ * Reads the reply up to its first real output (text, reasoning, a source), with the first-token
+ * timeout. A failure before it is thrown as the API's error; the chunks read are returned.
+ */
+async function readPreamble(
+  reader: ReadableStreamDefaultReader<ChatChunk>,
+  state: ReplyState,
+  config: AppConfig,
+  log: RequestLog | undefined,
+): Promise<ChatChunk[]> {
+  const preamble: ChatChunk[] = [];
+  const timeout = new HttpError(504, 'upstream_timeout', `The model did not start answering within ${config.upstreamTimeoutMs} ms.`);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(timeout), config.upstreamTimeoutMs);
+  });
+  try {
+    for (;;) {
+      const { done, value } = await Promise.race([reader.read(), timedOut]);
+      if (done) break;
+      if (isToolChunk(value)) continue;
+      observeChunk(value, log);
+      if (value.type === 'error' && !preamble.some((chunk) => !PREAMBLE.has(chunk.type))) {
+        throw toHttpError(state.firstError);
+      }
+      preamble.push(value);
+      if (!PREAMBLE.has(value.type)) return preamble;
+    }
+    return preamble;
+  } catch (error) {
+    if (error === timeout) {
+      log?.fail(error, timeout, true);
+      state.ending = 'timed_out';
+    }
+    state.firstError ??= error;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Whether `work` is still pending after `ms` (its failure, if it fails in time, is thrown). */
+async function outlasts(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<true>((resolve) => (timer = setTimeout(() => resolve(true), ms)));
+  try {
+    return await Promise.race([work.then(() => false), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Starts the model call and waits for its first real output before returning, so a failure
  * that happens before any token (rate limit, bad key, timeout) becomes a proper HTTP status
  * instead of a 200 followed by an error event. After that, failures travel in the stream.
+ * The one exception is a first output slower than the heartbeat interval: then the response
+ * starts anyway (with a heartbeat, so no proxy in between gives up on it) and a later failure
+ * arrives as an error event.
  */
-export async function startChatStream(request: ChatRequest, config: AppConfig): Promise<ChatStream> {
+export async function startChatStream(request: ChatRequest, config: AppConfig, log?: RequestLog): Promise<ChatStream> {
   const { model, modelId, coalescedUpstream } = resolveModel(request.model, config);
+  log?.set({ deployment: modelId, api: config.mode === 'demo' ? 'demo' : config.api });
   const upstream = new AbortController();
-  let firstError: unknown;
+  const state = new ReplyState(log);
 
   const result = streamText({
     model,
@@ -52,143 +185,106 @@ export async function startChatStream(request: ChatRequest, config: AppConfig): 
     // Retries happen only before the first token (honouring Retry-After); bounded so a
     // request cannot wait on a throttled deployment for minutes.
     maxRetries: 2,
-    // The SDK would print the whole error object; it is reported once, concisely and without
-    // request details, by the UI stream's onError below.
+    // The SDK would print the whole error object; it is reported once, in the request's log
+    // line, by the UI stream's onError below.
     onError: () => {},
+    // Spans (when telemetry is registered) carry model, tokens and timings, never the text.
+    telemetry: { functionId: 'chat', recordInputs: false, recordOutputs: false },
   });
 
-  const reportError = (error: unknown): string => {
-    const httpError = toHttpError(error);
-    if (httpError.status >= 500) console.error(`[chat] ${modelId}: ${httpError.message} (${describe(error)})`);
-    return httpError.message;
-  };
+  const reader = result
+    .toUIMessageStream<ChatMessage>({
+      originalMessages: request.messages,
+      // Citations (web and file search annotations) reach clients as source parts.
+      sendSources: true,
+      // The reply's id travels in the stream's start event, so a client that saved a partial
+      // reply and later resumes the stream recognises it as the same message, not a new one.
+      generateMessageId: generateId,
+      messageMetadata: replyMetadata(modelId),
+      // Also called for a tool the model asked for that this app never offered: not a failure
+      // (the part is dropped, the reply goes on).
+      onError: (error) => (isUnofferedToolCall(error) ? 'The model called a tool this app does not offer.' : state.report(error)),
+    })
+    .getReader();
 
-  const uiChunks = result.toUIMessageStream<ChatMessage>({
-    originalMessages: request.messages,
-    // Citations (web and file search annotations) reach clients as source parts.
-    sendSources: true,
-    // The reply's id travels in the stream's start event, so a client that saved a partial
-    // reply and later resumes the stream recognises it as the same message, not a new one.
-    generateMessageId: generateId,
-    messageMetadata: ({ part }): ChatMessageMetadata | undefined => {
-      if (part.type === 'start') return { model: modelId, createdAt: Date.now() };
-      if (part.type === 'finish') {
-        return {
-          model: modelId,
-          finishReason: part.finishReason,
-          usage: {
-            inputTokens: part.totalUsage.inputTokens,
-            outputTokens: part.totalUsage.outputTokens,
-            totalTokens: part.totalUsage.totalTokens,
-          },
-        };
-      }
-      return undefined;
-    },
-    onError: (error) => {
-      firstError ??= error;
-      return reportError(error);
-    },
+  const firstOutput = readPreamble(reader, state, config, log).catch((error) => {
+    log?.set({ ended: state.endedAs() });
+    upstream.abort(error);
+    void reader.cancel().catch(() => {});
+    throw error;
   });
-
-  const reader = uiChunks.getReader();
-  const preamble: ChatChunk[] = [];
-  const timeout = new HttpError(
-    504,
-    'upstream_timeout',
-    `The model did not start answering within ${config.upstreamTimeoutMs} ms.`,
-  );
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(timeout), config.upstreamTimeoutMs);
-  });
-
-  const firstOutput = (async () => {
-    try {
-      for (;;) {
-        const { done, value } = await Promise.race([reader.read(), timedOut]);
-        if (done) break;
-        if (value.type === 'error' && !preamble.some((chunk) => !PREAMBLE.has(chunk.type))) {
-          throw toHttpError(firstError);
-        }
-        preamble.push(value);
-        if (!PREAMBLE.has(value.type)) break;
-      }
-    } catch (error) {
-      firstError ??= error;
-      upstream.abort(error);
-      void reader.cancel().catch(() => {});
-      throw error;
-    } finally {
-      clearTimeout(timer);
-    }
-  })();
-  // Failures before the first output keep their HTTP status, unless the first output takes
-  // longer than the heartbeat interval: then the response starts anyway (with a heartbeat, so no
-  // proxy in between gives up on it) and a later failure arrives as an error event.
   const startedLate = await outlasts(firstOutput, config.streamHeartbeatMs);
+  const preamble = startedLate ? firstOutput : await firstOutput;
 
   let markFinished!: () => void;
-  const finished = new Promise<void>((resolve) => (markFinished = resolve));
+  const finished = new Promise<void>((resolve) => (markFinished = resolve)).then(() => log?.set({ ended: state.endedAs() }));
+  log?.waitFor(finished);
 
-  const chunks = new ReadableStream<ChatChunk>({
+  return {
+    modelId,
+    coalescedUpstream,
+    chunks: replyChunks(reader, preamble, state, upstream, markFinished, log),
+    abort: (reason) => {
+      state.ending ??= endingFor(reason);
+      upstream.abort(reason);
+    },
+    failure: () => state.failure(),
+    finished,
+  };
+}
+
+/**
+ * The reply as one stream: the preamble (awaited here when the response started before it was
+ * complete), then the rest, with tool parts left out and failures told in-band.
+ */
+function replyChunks(
+  reader: ReadableStreamDefaultReader<ChatChunk>,
+  preamble: ChatChunk[] | Promise<ChatChunk[]>,
+  state: ReplyState,
+  upstream: AbortController,
+  markFinished: () => void,
+  log: RequestLog | undefined,
+): ReadableStream<ChatChunk> {
+  const end = (controller: ReadableStreamDefaultController<ChatChunk>) => {
+    controller.close();
+    markFinished();
+  };
+  return new ReadableStream<ChatChunk>({
     async start(controller) {
       try {
-        if (startedLate) await firstOutput;
+        for (const chunk of await preamble) controller.enqueue(chunk);
       } catch (error) {
         controller.enqueue({ type: 'error', errorText: toHttpError(error).message });
-        controller.close();
-        markFinished();
-        return;
+        end(controller);
       }
-      for (const chunk of preamble) controller.enqueue(chunk);
     },
     async pull(controller) {
       try {
-        const { done, value } = await reader.read();
-        if (done) {
-          controller.close();
-          markFinished();
-        } else controller.enqueue(value);
+        for (;;) {
+          const { done, value } = await reader.read();
+          // Cancelled meanwhile (the client hung up): the stream is closed, nothing to deliver.
+          if (state.cancelled) return;
+          if (done) return end(controller);
+          if (isToolChunk(value)) continue;
+          observeChunk(value, log);
+          controller.enqueue(value);
+          return;
+        }
       } catch (error) {
-        // A failure the SDK throws instead of reporting (e.g. the socket dropped mid-reply):
-        // tell the client in-band and end the stream cleanly, keeping what was already sent.
-        firstError ??= error;
-        controller.enqueue({ type: 'error', errorText: reportError(error) });
-        controller.close();
-        markFinished();
+        // After a Stop or a hang-up the cut is the ending, not a failure. Otherwise it is one
+        // the SDK throws instead of reporting (e.g. the socket dropped mid-reply): tell the
+        // client in-band and end the stream cleanly, keeping what was already sent.
+        if (state.cancelled) return;
+        if (state.ending === undefined) controller.enqueue({ type: 'error', errorText: state.report(error) });
+        end(controller);
       }
     },
     cancel(reason) {
+      state.cancelled = true;
+      state.ending ??= endingFor(reason) === 'shut_down' ? 'shut_down' : 'client_gone';
       upstream.abort(reason);
       markFinished();
       return reader.cancel(reason);
     },
   });
-
-  return {
-    modelId,
-    coalescedUpstream,
-    chunks,
-    abort: (reason) => upstream.abort(reason),
-    failure: () => (firstError === undefined ? undefined : toHttpError(firstError)),
-    finished,
-  };
-}
-
-/** Whether `work` is still pending after `ms` (its failure, if it fails in time, is thrown). */
-async function outlasts(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<true>((resolve) => (timer = setTimeout(() => resolve(true), ms)));
-  try {
-    return await Promise.race([work.then(() => false), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Log-safe summary of an upstream error: status and Azure's code, never headers or the key. */
-function describe(error: unknown): string {
-  const e = error as { statusCode?: number; name?: string; message?: string };
-  return [e?.name, e?.statusCode, e?.message].filter(Boolean).join(' ');
 }

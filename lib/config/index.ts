@@ -61,15 +61,51 @@ const envSchema = z.object({
   // entry appends each connection's socket address to X-Forwarded-For, as any proxy does, so the
   // client is the entry this many places from the right; 0 means the socket itself.
   TRUSTED_PROXY_HOPS: nonNegativeInt(0),
+  // How the server signs in to Azure OpenAI: `key` (AZURE_API_KEY) or `entra` (Microsoft Entra ID
+  // tokens from a managed or workload identity). Default: `key` when a key is set, else `entra`.
+  AZURE_AUTH: optionalText.pipe(z.enum(['key', 'entra']).optional()),
+  // The identity settings @azure/identity reads itself; read here too so /api/health can say
+  // which identity is in use and a change rebuilds the credential.
+  AZURE_CLIENT_ID: optionalText,
+  AZURE_TENANT_ID: optionalText,
+  AZURE_FEDERATED_TOKEN_FILE: optionalText,
+  AZURE_AUTHORITY_HOST: optionalText.pipe(z.url('must be an absolute https URL').optional()),
+  IDENTITY_ENDPOINT: optionalText,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Set by `next dev`: logs are made human-readable there only.
+  NODE_ENV: optionalText,
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalText.pipe(z.url('must be an absolute http(s) URL').optional()),
+  APPLICATIONINSIGHTS_CONNECTION_STRING: optionalText,
+  OTEL_SERVICE_NAME: z.string().trim().min(1).default('azure-streaming-chat'),
 });
 
 export type AzureApiStyle = 'responses' | 'chat';
 
+/**
+ * How the server proves itself to Azure OpenAI. `entra` names the @azure/identity credential:
+ * `workload` (a federated token file: AKS, Vercel OIDC), `managed` (a user-assigned managed
+ * identity named by AZURE_CLIENT_ID) or `default` (DefaultAzureCredential's chain).
+ */
+export type AzureAuth =
+  | { mode: 'key'; apiKey: string }
+  | { mode: 'entra'; credential: 'workload' | 'managed' | 'default'; clientId?: string; tenantId?: string; tokenFile?: string; authorityHost?: string };
+
 export interface AzureSettings {
   resourceName?: string;
   baseURL?: string;
-  apiKey: string;
+  auth: AzureAuth;
   apiVersion?: string;
+}
+
+export interface ObservabilitySettings {
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Human-readable log lines (next dev) instead of one JSON object a line. */
+  prettyLogs: boolean;
+  /** OTLP/HTTP collector base URL (traces go to `${url}/v1/traces`). */
+  otlpEndpoint?: string;
+  /** Azure Monitor (Application Insights) connection string: a secret-ish value, never logged. */
+  appInsightsConnectionString?: string;
+  serviceName: string;
 }
 
 export interface AppConfig {
@@ -103,6 +139,7 @@ export interface AppConfig {
   sessionSecret?: string;
   /** Reverse proxies of one's own in front of the server (X-Forwarded-For entries to skip from the right). */
   trustedProxyHops: number;
+  observability: ObservabilitySettings;
 }
 
 /** The model name the offline demo answers to. */
@@ -128,8 +165,9 @@ export function loadConfig(env: Env): AppConfig {
 function toConfig(env: z.infer<typeof envSchema>): AppConfig {
   const wantsAzure = Boolean(env.AZURE_RESOURCE_NAME || env.AZURE_BASE_URL);
   const problems: string[] = [];
-  if (wantsAzure && !env.AZURE_API_KEY) {
-    problems.push('AZURE_API_KEY is not set: Azure OpenAI needs the key of the resource.');
+  const authMode = env.AZURE_AUTH ?? (env.AZURE_API_KEY ? 'key' : 'entra');
+  if (wantsAzure && authMode === 'key' && !env.AZURE_API_KEY) {
+    problems.push('AZURE_API_KEY is not set: AZURE_AUTH=key needs the key of the resource.');
   }
   if (wantsAzure && env.AZURE_DEPLOYMENTS.length === 0) {
     problems.push('AZURE_DEPLOYMENTS is not set: list at least one deployment name (comma-separated).');
@@ -147,7 +185,7 @@ function toConfig(env: z.infer<typeof envSchema>): AppConfig {
         ? {
             resourceName: env.AZURE_BASE_URL ? undefined : env.AZURE_RESOURCE_NAME,
             baseURL: env.AZURE_BASE_URL,
-            apiKey: env.AZURE_API_KEY!,
+            auth: azureAuth(authMode, env),
             apiVersion: env.AZURE_API_VERSION,
           }
         : undefined,
@@ -173,21 +211,49 @@ function toConfig(env: z.infer<typeof envSchema>): AppConfig {
     allowedOrigins: env.ALLOWED_ORIGINS,
     sessionSecret: env.SESSION_SECRET,
     trustedProxyHops: env.TRUSTED_PROXY_HOPS,
+    observability: {
+      logLevel: env.LOG_LEVEL,
+      prettyLogs: env.NODE_ENV === 'development',
+      otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+      appInsightsConnectionString: env.APPLICATIONINSIGHTS_CONNECTION_STRING,
+      serviceName: env.OTEL_SERVICE_NAME,
+    },
+  };
+}
+
+function azureAuth(mode: 'key' | 'entra', env: z.infer<typeof envSchema>): AzureAuth {
+  if (mode === 'key') return { mode, apiKey: env.AZURE_API_KEY! };
+  const credential = env.AZURE_FEDERATED_TOKEN_FILE ? 'workload' : env.AZURE_CLIENT_ID ? 'managed' : 'default';
+  return {
+    mode,
+    credential,
+    clientId: env.AZURE_CLIENT_ID,
+    tenantId: env.AZURE_TENANT_ID,
+    tokenFile: env.AZURE_FEDERATED_TOKEN_FILE,
+    authorityHost: env.AZURE_AUTHORITY_HOST,
   };
 }
 
 const envKeys = Object.keys(envSchema.shape);
 let cached: { key: string; config: AppConfig } | undefined;
 
+const configListeners: Array<(config: AppConfig) => void> = [];
+
+/**
+ * Calls `listener` with each newly loaded config (the logger reports problems this way, so this
+ * module does not depend on the logger that depends on it).
+ */
+export function onConfigLoaded(listener: (config: AppConfig) => void): void {
+  configListeners.push(listener);
+}
+
 /** The current config. Re-validated only when a relevant variable changed. */
 export function getConfig(): AppConfig {
   const key = envKeys.map((name) => process.env[name] ?? '').join('\u0000');
   if (cached?.key !== key) {
     const config = loadConfig(process.env);
-    if (config.problems.length > 0) {
-      console.error(`[config] ${config.mode}: ${config.problems.join(' ')}`);
-    }
     cached = { key, config };
+    for (const listener of configListeners) listener(config);
   }
   return cached.config;
 }
@@ -209,4 +275,13 @@ export function getPublicConfig(config: AppConfig = getConfig()): PublicConfig {
     defaultDeployment: config.deployments[0] ?? DEMO_MODEL_ID,
     problems: config.problems,
   };
+}
+
+const CREDENTIAL_NAMES = { workload: 'workload identity', managed: 'managed identity', default: 'DefaultAzureCredential' };
+
+/** How the server signs in to Azure, for /api/health: `key`, `entra (managed identity)`, …; `none` for the demo. */
+export function describeAuth(config: AppConfig = getConfig()): string {
+  const auth = config.azure?.auth;
+  if (!auth) return 'none';
+  return auth.mode === 'key' ? 'key' : `entra (${CREDENTIAL_NAMES[auth.credential]})`;
 }

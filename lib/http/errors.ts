@@ -1,8 +1,8 @@
 /**
  * The one error type the API speaks. Every failure before a stream starts becomes an
  * `HttpError` and leaves through `errorResponse`, so clients always get
- * `{ "error": { "code", "message" } }` (or the same in their endpoint's dialect, below) with the
- * right status and never a stack trace.
+ * `{ "error": { "code", "message", "requestId" } }` (or the same in their endpoint's dialect,
+ * below) with the right status and never a stack trace.
  */
 
 export const ERROR_CODES = [
@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   'content_filter',
   'misconfigured',
   'shutting_down',
+  'identity_unavailable',
   'internal_error',
 ] as const;
 
@@ -41,18 +42,24 @@ export class HttpError extends Error {
   }
 }
 
-export interface ErrorBody {
-  error: { code: ErrorCode; message: string; details?: unknown };
+/** A fault of the server itself: the client learns only that, and the request id to quote. */
+export function internalError(): HttpError {
+  return new HttpError(500, 'internal_error', 'The server failed to handle this request.');
 }
 
 /**
  * The error body shape a client of an endpoint family can read:
- * - `api`: this API's `{ "error": { "code", "message" } }`;
+ * - `api`: this API's `{ "error": { "code", "message", "requestId" } }`;
  * - `openai`: OpenAI's `{ "error": { "message", "type", "code", "param" } }`, which the OpenAI
- *   SDKs turn into their error classes (by status) with the message intact;
+ *   SDKs turn into their error classes (by status) with the message intact (they read the request
+ *   id from `X-Request-Id`);
  * - `tutorial`: `{ "error": "message" }`, what the tutorials' Express and Flask servers answer.
  */
 export type ErrorDialect = 'api' | 'openai' | 'tutorial';
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown; requestId?: string };
+}
 
 export interface OpenAiErrorObject {
   message: string;
@@ -74,27 +81,39 @@ export function openAiError(error: HttpError): OpenAiErrorObject {
   return { message: error.message, type: openAiErrorType(error.status), code: error.code, param: null };
 }
 
-function errorBody(error: HttpError, dialect: ErrorDialect): unknown {
+function errorBody(error: HttpError, dialect: ErrorDialect, requestId: string | undefined): unknown {
   if (dialect === 'openai') return { error: openAiError(error) };
   if (dialect === 'tutorial') return { error: error.message };
   const body: ErrorBody = {
-    error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) },
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.details === undefined ? {} : { details: error.details }),
+      ...(requestId === undefined ? {} : { requestId }),
+    },
   };
   return body;
 }
 
-export function errorResponse(error: unknown, extraHeaders: HeadersInit = {}, dialect: ErrorDialect = 'api'): Response {
-  const httpError =
-    error instanceof HttpError
-      ? error
-      : new HttpError(500, 'internal_error', 'The server failed to handle this request.');
-  if (!(error instanceof HttpError)) {
-    // Unexpected: log the cause server-side (never sent to the client).
-    console.error('[api] unexpected error', error);
-  }
+export interface ErrorAnswerOptions {
+  dialect?: ErrorDialect;
+  /** The id the client also gets in `X-Request-Id`, so a report can be matched with the log line. */
+  requestId?: string;
+}
+
+/**
+ * The JSON answer for `error`; anything that is not an HttpError is a 500 `internal_error` (its
+ * cause goes to the request's log line, never to the client).
+ */
+export function errorResponse(
+  error: unknown,
+  extraHeaders: HeadersInit = {},
+  { dialect = 'api', requestId }: ErrorAnswerOptions = {},
+): Response {
+  const httpError = error instanceof HttpError ? error : internalError();
   const headers = new Headers(extraHeaders);
   headers.set('Content-Type', 'application/json; charset=utf-8');
   headers.set('Cache-Control', 'no-store');
   for (const [name, value] of Object.entries(httpError.headers)) headers.set(name, value);
-  return new Response(JSON.stringify(errorBody(httpError, dialect)), { status: httpError.status, headers });
+  return new Response(JSON.stringify(errorBody(httpError, dialect, requestId)), { status: httpError.status, headers });
 }

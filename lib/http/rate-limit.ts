@@ -1,5 +1,6 @@
 import { getConfig, type AppConfig } from '@/lib/config';
 import { HttpError } from '@/lib/http/errors';
+import { getLogger } from '@/lib/observability/logger';
 import { getRedisClient, type RedisClient } from '@/lib/storage/redis';
 
 /**
@@ -111,7 +112,7 @@ export function createRateLimiter(store: RateLimitStore, { fallback, now = Date.
       if (time - lastFallbackLog >= FALLBACK_LOG_INTERVAL_MS) {
         lastFallbackLog = time;
         const reason = error instanceof Error ? error.message : String(error);
-        console.error(`[rate-limit] shared counters unavailable, limiting per instance: ${reason}`);
+        getLogger().warn({ reason }, 'rate limit: shared counters unavailable, limiting per instance');
       }
       count = await fallback.increment(clientId, window);
     }

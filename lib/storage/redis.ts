@@ -1,4 +1,5 @@
 import { createClient } from 'redis';
+import { getLogger } from '@/lib/observability/logger';
 import { getConfig, type AppConfig } from '@/lib/config';
 
 /**
@@ -77,7 +78,7 @@ export function createRedisConnection(url: string, role: Role = 'commands') {
   }
   client.on('error', (error: unknown) => {
     const reason = error instanceof Error ? error.message : String(error);
-    console.error(`[redis] ${role} connection to ${redactRedisUrl(url)} failed: ${redactMessage(reason, url)}`);
+    getLogger().error({ role, redis: redactRedisUrl(url), reason: redactMessage(reason, url) }, 'redis connection failed');
   });
   return client;
 }

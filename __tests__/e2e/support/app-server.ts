@@ -5,12 +5,14 @@ import { freePort } from '../../support/free-port';
 
 export interface AppServer {
   url: string;
+  /** Everything the server printed so far (stdout and stderr): its log. */
+  output(): string;
   stop(): Promise<void>;
 }
 
 // Settings the app reads from the environment: none may leak in from the machine running the
 // tests, so each test file decides demo or Azure by itself.
-const APP_SETTING = /^(AZURE_|CHAT_API_KEYS$|ALLOWED_ORIGINS$|REDIS_URL$|SESSION_SECRET$|RATE_LIMIT_PER_MINUTE$|SYSTEM_PROMPT$|DEMO_)/;
+const APP_SETTING = /^(AZURE_|CHAT_API_KEYS$|ALLOWED_ORIGINS$|REDIS_URL$|SESSION_SECRET$|RATE_LIMIT_PER_MINUTE$|SYSTEM_PROMPT$|DEMO_|LOG_LEVEL$|OTEL_|APPLICATIONINSIGHTS_|IDENTITY_)/;
 
 export interface RunningAppServer extends AppServer {
   /** The server process, for tests that signal it. */

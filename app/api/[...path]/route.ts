@@ -1,12 +1,13 @@
-import { errorResponse, HttpError } from '@/lib/http/errors';
+import { apiRoute } from '@/lib/http/api-route';
+import { HttpError } from '@/lib/http/errors';
 
 export const dynamic = 'force-dynamic';
 
 /** Any `/api/*` path no route serves: the API's JSON 404, not the site's HTML page. */
-function notFound(request: Request): Response {
+const notFound = apiRoute(async (request) => {
   const { pathname } = new URL(request.url);
-  return errorResponse(new HttpError(404, 'not_found', `No API endpoint at ${pathname.slice(0, 200)}. See /api/docs.`));
-}
+  throw new HttpError(404, 'not_found', `No API endpoint at ${pathname.slice(0, 200)}. See /api/docs.`);
+});
 
 export const GET = notFound;
 export const HEAD = notFound;

@@ -23,13 +23,13 @@ export const maxDuration = 300;
  * tokens; a server shutting down takes no new chat: drain check → admit (origin, authorization)
  * → limit → parse → stream → respond.
  */
-export const POST = apiRoute(async (request, { config, cors }) => {
+export const POST = apiRoute(async (request, { config, cors, log }) => {
   refuseWhileDraining();
   await admit(request, config);
   await enforceRateLimit(clientIdentity(request, config), config);
   const chat = await parseChatRequest(await readJsonBody(request, config.limits.maxBodyBytes), config);
   const format = negotiateFormat(request, chat);
-  const stream = await startChatStream(chat, config);
+  const stream = await startChatStream(chat, config, log);
   return respond(stream, { format, request, chatId: chat.chatId, headers: cors, config });
 });
 

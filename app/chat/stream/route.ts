@@ -11,9 +11,9 @@ export const maxDuration = 300;
 
 /** The streaming guide's Flask/FastAPI endpoint: `{ "messages" }` → `data: {"content"}` events. */
 export const POST = apiRoute(
-  async (request, { config, cors }) => {
+  async (request, { config, cors, log }) => {
     const { shape, chat } = parseTutorialRequest(await admitJsonBody(request, config), config, 'messages-sse');
-    const stream = await startChatStream(chat, config);
+    const stream = await startChatStream(chat, config, log);
     return tutorialResponse(stream, { request, headers: cors }, shape);
   },
   { dialect: 'tutorial' },

@@ -14,9 +14,9 @@ export const maxDuration = 300;
  * `event: done`), so its clients work with only the host changed. Always streams, as it did.
  */
 export const POST = apiRoute(
-  async (request, { config, cors }) => {
+  async (request, { config, cors, log }) => {
     const parsed = parseResponsesRequest(await admitJsonBody(request, config), config);
-    const stream = await startChatStream(parsed.chat, config);
+    const stream = await startChatStream(parsed.chat, config, log);
     return responsesResponse(stream, { request, headers: cors }, { streaming: true, doneEvent: true });
   },
   { dialect: 'tutorial' },

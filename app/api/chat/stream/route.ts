@@ -14,9 +14,9 @@ export const maxDuration = 300;
  * streaming guide's `{"content"}` events, `{ "message" }` the Express tutorial's plain text.
  */
 export const POST = apiRoute(
-  async (request, { config, cors }) => {
+  async (request, { config, cors, log }) => {
     const { shape, chat } = parseTutorialRequest(await admitJsonBody(request, config), config);
-    const stream = await startChatStream(chat, config);
+    const stream = await startChatStream(chat, config, log);
     return tutorialResponse(stream, { request, headers: cors }, shape);
   },
   { dialect: 'tutorial' },

@@ -11,9 +11,9 @@ export const maxDuration = 300;
 
 /** OpenAI's Responses API for the OpenAI SDKs: admit → limit → parse → stream → respond. */
 export const POST = apiRoute(
-  async (request, { config, cors }) => {
+  async (request, { config, cors, log }) => {
     const parsed = parseResponsesRequest(await admitJsonBody(request, config), config);
-    const stream = await startChatStream(parsed.chat, config);
+    const stream = await startChatStream(parsed.chat, config, log);
     return responsesResponse(stream, { request, headers: cors }, { streaming: parsed.stream });
   },
   { dialect: 'openai' },

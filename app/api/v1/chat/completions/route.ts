@@ -11,9 +11,9 @@ export const maxDuration = 300;
 
 /** OpenAI's Chat Completions for the OpenAI SDKs: admit → limit → parse → stream → respond. */
 export const POST = apiRoute(
-  async (request, { config, cors }) => {
+  async (request, { config, cors, log }) => {
     const completion = parseChatCompletionsRequest(await admitJsonBody(request, config), config);
-    const stream = await startChatStream(completion.chat, config);
+    const stream = await startChatStream(completion.chat, config, log);
     return chatCompletionsResponse(stream, { request, headers: cors }, completion);
   },
   { dialect: 'openai' },

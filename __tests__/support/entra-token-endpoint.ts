@@ -1,0 +1,62 @@
+/**
+ * A loopback Microsoft Entra ID token endpoint over TLS (the identity library insists on an
+ * https authority), enough for a workload identity's client-credentials flow with a federated
+ * token: OpenID metadata for the tenant, and `POST /{tenant}/oauth2/v2.0/token` that exchanges
+ * the expected client assertion for a token the Azure emulator accepts.
+ */
+import https from 'node:https';
+import type { AzureEmulator } from './azure-emulator';
+import { listenOnLoopback, sendJson } from './loopback-server';
+import type { ThrowawayCert } from './throwaway-cert';
+
+export interface TokenExchange {
+  clientId: string | null;
+  assertion: string | null;
+  scope: string | null;
+  grantType: string | null;
+}
+
+export interface EntraTokenEndpoint {
+  /** AZURE_AUTHORITY_HOST for the app. */
+  authorityHost: string;
+  exchanges: TokenExchange[];
+  close(): Promise<void>;
+}
+
+export async function startEntraTokenEndpoint(options: { cert: ThrowawayCert; emulator: Pick<AzureEmulator, 'issueToken'>; tenantId: string; clientId: string; federatedToken: string }): Promise<EntraTokenEndpoint> {
+  const { tenantId } = options;
+  const server = https.createServer({ cert: options.cert.cert, key: options.cert.key }, (req, res) => {
+    const url = new URL(req.url ?? '/', endpoint.authorityHost);
+    const send = (status: number, body: unknown) => sendJson(res, status, body);
+    const base = `${endpoint.authorityHost}/${tenantId}`;
+    if (req.method === 'GET' && url.pathname === `/${tenantId}/v2.0/.well-known/openid-configuration`) {
+      return send(200, {
+        token_endpoint: `${base}/oauth2/v2.0/token`,
+        authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
+        end_session_endpoint: `${base}/oauth2/v2.0/logout`,
+        issuer: `${base}/v2.0`,
+        jwks_uri: `${base}/discovery/v2.0/keys`,
+        response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
+      });
+    }
+    if (req.method === 'POST' && url.pathname === `/${tenantId}/oauth2/v2.0/token`) {
+      let raw = '';
+      req.on('data', (chunk: Buffer) => (raw += chunk));
+      req.on('end', () => {
+        const form = new URLSearchParams(raw);
+        const exchange = { clientId: form.get('client_id'), assertion: form.get('client_assertion'), scope: form.get('scope'), grantType: form.get('grant_type') };
+        endpoint.exchanges.push(exchange);
+        if (exchange.clientId !== options.clientId || exchange.assertion !== options.federatedToken) {
+          return send(401, { error: 'invalid_client', error_description: 'AADSTS700213: No matching federated identity record found.' });
+        }
+        const { token } = options.emulator.issueToken(3600);
+        send(200, { token_type: 'Bearer', expires_in: 3600, ext_expires_in: 3600, access_token: token });
+      });
+      return;
+    }
+    send(404, { error: 'not_found' });
+  });
+  const { origin, close } = await listenOnLoopback(server, 'https');
+  const endpoint: EntraTokenEndpoint = { authorityHost: origin, exchanges: [], close };
+  return endpoint;
+}
