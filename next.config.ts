@@ -7,6 +7,11 @@ const nextConfig: NextConfig = {
   // Lets the benchmark and e2e builds live beside a dev build without clobbering it.
   distDir: process.env.NEXT_DIST_DIR || '.next',
   poweredByHeader: false,
+  // Scalar's bundle is read from disk (lib/openapi/scalar-bundle.ts), not imported, so the build
+  // output must be told to carry it for the reference page and the route that serves it.
+  outputFileTracingIncludes: {
+    '/api/docs/**': ['./node_modules/@scalar/api-reference/package.json', './node_modules/@scalar/api-reference/dist/browser/standalone.js'],
+  },
   // Static security headers for every response; the Content-Security-Policy for pages needs a
   // per-request nonce and is set in proxy.ts. Plain headers only: nothing here transforms or
   // buffers a body, so the /api/chat stream is unaffected.

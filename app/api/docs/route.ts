@@ -1,12 +1,14 @@
 import { ApiReference } from '@scalar/nextjs-api-reference';
 import { docsContentSecurityPolicy } from '@/lib/openapi/docs-policy';
+import { scalarBundleUrl } from '@/lib/openapi/scalar-bundle';
 
 export const dynamic = 'force-dynamic';
 
 /**
- * The API reference page: Scalar renders /api/openapi.json in the browser. Its two scripts carry
- * this response's nonce, and the page gets its own policy (the rest of /api answers with
- * `default-src 'none'`, as nothing there is a document).
+ * The API reference page: Scalar renders /api/openapi.json in the browser. Its two scripts (the
+ * bundle, served by this site, and the call that starts it) carry this response's nonce, and the
+ * page gets its own policy (the rest of /api answers with `default-src 'none'`, as nothing there
+ * is a document).
  */
 export function GET(): Response {
   const nonce = btoa(crypto.randomUUID());
@@ -14,6 +16,7 @@ export function GET(): Response {
     url: '/api/openapi.json',
     pageTitle: 'Azure streaming chat API',
     nonce,
+    cdn: scalarBundleUrl(),
     // Scalar's default fonts come from its own CDN; the page uses the system's.
     withDefaultFonts: false,
   })();
