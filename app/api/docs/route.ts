@@ -9,6 +9,17 @@ export const dynamic = 'force-dynamic';
  * bundle, served by this site, and the call that starts it) carry this response's nonce, and the
  * page gets its own policy (the rest of /api answers with `default-src 'none'`, as nothing there
  * is a document).
+ *
+ * What Scalar would reach beyond this site, and how each is kept here or off:
+ * - its bundle (jsDelivr by default): served by this site (`cdn`);
+ * - its fonts (fonts.scalar.com): off, the page uses the system's;
+ * - its AI agent (api.scalar.com, registry.scalar.com; on by default on localhost): disabled;
+ * - its developer toolbar (can upload the document to Scalar's registry): never shown;
+ * - "Open API Client" links to client.scalar.com, handing it the document's URL: hidden (the
+ *   built-in client, "Test Request", stays);
+ * - "Test Request" calls go straight to this site: no `proxyUrl`, so not via proxy.scalar.com;
+ * - telemetry: off.
+ * The policy's `connect-src 'self'` refuses anything else; the e2e test records every request.
  */
 export function GET(): Response {
   const nonce = btoa(crypto.randomUUID());
@@ -17,8 +28,11 @@ export function GET(): Response {
     pageTitle: 'Azure streaming chat API',
     nonce,
     cdn: scalarBundleUrl(),
-    // Scalar's default fonts come from its own CDN; the page uses the system's.
     withDefaultFonts: false,
+    agent: { disabled: true },
+    showDeveloperTools: 'never',
+    hideClientButton: true,
+    telemetry: false,
   })();
   page.headers.set('Content-Security-Policy', docsContentSecurityPolicy(nonce));
   page.headers.set('Content-Type', 'text/html; charset=utf-8');
