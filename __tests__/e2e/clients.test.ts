@@ -131,6 +131,7 @@ test('/api/docs: the real Scalar, from this site, renders every operation under 
     const health = page.waitForResponse(`${server.url}/api/health`, { timeout: 30_000 });
     await dialog.getByRole('button', { name: /^Send Request/ }).click();
     expect((await health).status()).toBe(200);
+    await dialog.getByText('200 OK').first().waitFor({ timeout: 10_000 });
     await saveScreenshot(page, 'api-docs-test-request');
     // Links off the site (Scalar's attribution, MDN on status codes) hand nobody this site's URL,
     // as "Open API Client" (client.scalar.com?url=<the document>) would.
