@@ -17,6 +17,11 @@ const nextConfig: NextConfig = {
   // Lets the benchmark and e2e builds live beside a dev build without clobbering it.
   distDir: process.env.NEXT_DIST_DIR || '.next',
   poweredByHeader: false,
+  // Scalar's bundle is read from disk (lib/openapi/scalar-bundle.ts), not imported, so the build
+  // output must be told to carry it for the reference page and the route that serves it.
+  outputFileTracingIncludes: {
+    '/api/docs/**': ['./node_modules/@scalar/api-reference/package.json', './node_modules/@scalar/api-reference/dist/browser/standalone.js'],
+  },
   // A static host sets its own headers (staticwebapp.config.json, written by the static build).
   headers: staticExport ? undefined : securityHeaders,
 };

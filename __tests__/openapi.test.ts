@@ -4,6 +4,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 // The validator's own Ajv (draft 2020-12, the dialect of OpenAPI 3.1's schemas).
 import Ajv2020 from '@seriousme/openapi-schema-validator/node_modules/ajv/dist/2020';
 import * as docs from '@/app/api/docs/route';
+import * as docsAssets from '@/app/api/docs/scalar/[file]/route';
 import * as chat from '@/app/api/chat/route';
 import * as resume from '@/app/api/chat/[id]/stream/route';
 import * as stop from '@/app/api/chat/[id]/stop/route';
@@ -15,6 +16,7 @@ import * as models from '@/app/api/v1/models/route';
 import * as responses from '@/app/api/v1/responses/route';
 import * as guideStream from '@/app/chat/stream/route';
 import * as relay from '@/app/v1/chat/route';
+import { scalarBundleUrl } from '@/lib/openapi/scalar-bundle';
 import { startAzureEmulator, type AzureEmulator } from './support/azure-emulator';
 import { emulatorEnv, useEnv } from './support/chat-client';
 
@@ -106,6 +108,7 @@ const post = (route: string, body: unknown, headers: Record<string, string> = {}
 const get = (route: string) => new Request(`http://localhost${route}`);
 const withId = (id: string) => ({ params: Promise.resolve({ id }) });
 const user = [{ role: 'user', content: 'hi' }];
+const withFile = (file: string) => ({ params: Promise.resolve({ file }) });
 
 const cases: Array<[string, string, string, Handler, () => Request, unknown]> = [
   ['/api/chat UI stream', 'POST', '/api/chat', chat.POST, () => post('/api/chat', { message: 'hi' }), undefined],
@@ -138,6 +141,9 @@ const cases: Array<[string, string, string, Handler, () => Request, unknown]> = 
   ['relay 400', 'POST', '/v1/chat', relay.POST, () => post('/x', {}), undefined],
   ['the document', 'GET', '/api/openapi.json', openapi.GET as Handler, () => get('/api/openapi.json'), undefined],
   ['the reference page', 'GET', '/api/docs', docs.GET as Handler, () => get('/api/docs'), undefined],
+  ["the reference page's script", 'GET', '/api/docs/scalar/{file}', docsAssets.GET, () => get(scalarBundleUrl()), withFile(scalarBundleUrl().split('/').pop()!)],
+  ['a file the reference page does not use: 404', 'GET', '/api/docs/scalar/{file}', docsAssets.GET, () => get('/api/docs/scalar/x'), withFile('../package.json')],
+  ['script 405 (documented on its GET)', 'GET', '/api/docs/scalar/{file}', docsAssets.POST, () => post('/api/docs/scalar/x', {}), undefined],
 ];
 
 test.each(cases)('%s matches the document', async (_name, method, route, handler, request, context) => {

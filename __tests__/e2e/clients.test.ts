@@ -2,13 +2,18 @@
  * The client endpoints under `next start`, where Next's routing, the proxy and the configured
  * headers apply: the OpenAI SDK (including a hang-up reaching Azure), the tutorials' endpoints
  * outside /api (untouched by the page proxy), the JSON 404 for unknown /api paths, and the
- * reference page's scripts under its Content-Security-Policy in Chromium.
+ * reference page: the real Scalar, served by this site, under the page's Content-Security-Policy
+ * in Chromium, with no request leaving the site.
  */
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
 import OpenAI from 'openai';
 import type { Browser } from 'playwright-core';
 import { numberedWords, startAzureEmulator, type AzureEmulator } from '../support/azure-emulator';
 import { startAppServer, type AppServer } from './support/app-server';
-import { launchChromium } from './support/browser';
+import { launchChromium, saveScreenshot } from './support/browser';
+import { e2eDistDir, projectRoot } from './support/build';
 
 jest.setTimeout(120_000);
 
@@ -83,31 +88,62 @@ test('an unknown /api path is the JSON 404 envelope, not the HTML page; known ro
   expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
 });
 
-test("/api/docs: its own policy admits the nonced scripts, which load the reference from this site's document", async () => {
+const SCALAR_BUNDLE = 'node_modules/@scalar/api-reference/dist/browser/standalone.js';
+const isLoopback = (url: URL) => ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
+
+test('/api/docs: the real Scalar, from this site, renders every operation under the page policy, and no request leaves the site', async () => {
   const response = await fetch(`${server.url}/api/docs`);
   const policy = response.headers.get('content-security-policy')!;
-  expect(policy).toMatch(/script-src 'nonce-[^']+' https:\/\/cdn\.jsdelivr\.net/);
+  expect(policy).toMatch(/(^|; )script-src 'nonce-[^' ]+'(;|$)/);
+  expect(policy).not.toMatch(/https?:/);
   expect(policy).not.toContain("default-src 'none'");
+  const openapi = await (await fetch(`${server.url}/api/openapi.json`)).json();
+  const summaries = Object.values(openapi.paths as Record<string, Record<string, { summary: string }>>).flatMap((operations) =>
+    Object.values(operations).map((operation) => operation.summary),
+  );
 
-  const page = await browser.newPage();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // Every request the page and its workers make, wherever bound; one bound off loopback fails at
+  // once (there is no internet here), and is still recorded.
+  const requests: string[] = [];
+  context.on('request', (request) => requests.push(request.url()));
+  await context.route((url) => !isLoopback(url), (route) => route.abort());
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error' || /Content Security Policy/i.test(message.text())) problems.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.push(error.message));
   try {
-    // No internet here: Scalar's bundle is answered with a stand-in that records what the page's
-    // inline script asks of it and fetches the document as Scalar would.
-    await page.route('https://cdn.jsdelivr.net/**', (route) =>
-      route.fulfill({
-        contentType: 'application/javascript',
-        body: 'window.Scalar = { createApiReference(target, config) { window.scalarCall = { target, config }; fetch(config.url).then((r) => r.json()).then((doc) => { window.loadedTitle = doc.info.title; }); } };',
-      }),
-    );
-    const violations: string[] = [];
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
-    });
     await page.goto(`${server.url}/api/docs`);
-    await page.waitForFunction(() => (window as unknown as { loadedTitle?: string }).loadedTitle, undefined, { timeout: 10_000 });
-    const call = await page.evaluate(() => (window as unknown as { scalarCall: { target: string; config: { url: string } } }).scalarCall);
-    expect(call).toMatchObject({ target: '#app', config: { url: '/api/openapi.json' } });
-    expect(violations).toEqual([]);
+    // What a reader sees: the document's title, and each operation by its summary.
+    await page.getByRole('heading', { name: openapi.info.title }).first().waitFor({ timeout: 60_000 });
+    for (const summary of summaries) {
+      await page.getByText(summary, { exact: true }).first().waitFor({ state: 'attached', timeout: 10_000 });
+    }
+    await page.waitForLoadState('networkidle');
+    await saveScreenshot(page, 'api-docs');
+    // "Test Request": Scalar's built-in client calls this site directly (no proxy elsewhere). The
+    // reference renders operations as they scroll into view: go there from the sidebar first.
+    await page.getByText(openapi.paths['/api/health'].get.summary, { exact: true }).first().click();
+    await page.getByRole('button', { name: /^Test Request.*get \/api\/health/ }).click({ timeout: 30_000 });
+    const dialog = page.getByRole('dialog');
+    const health = page.waitForResponse(`${server.url}/api/health`, { timeout: 30_000 });
+    await dialog.getByRole('button', { name: /^Send Request/ }).click();
+    expect((await health).status()).toBe(200);
+    await dialog.getByText('200 OK').first().waitFor({ timeout: 10_000 });
+    await saveScreenshot(page, 'api-docs-test-request');
+    // Links off the site (Scalar's attribution, MDN on status codes) hand nobody this site's URL,
+    // as "Open API Client" (client.scalar.com?url=<the document>) would.
+    const links = await page.evaluate(() => [...document.querySelectorAll('a[href]')].map((a) => (a as HTMLAnchorElement).href));
+    const offSite = links.filter((href) => new URL(href).origin !== server.url);
+    expect(offSite.length).toBeGreaterThan(0);
+    expect(offSite.filter((href) => decodeURIComponent(href).includes(server.url))).toEqual([]);
+
+    const fetched = requests.filter((url) => !/^(data|blob):/.test(url));
+    expect(fetched.filter((url) => new URL(url).origin !== server.url)).toEqual([]);
+    expect(fetched).toEqual(expect.arrayContaining([`${server.url}/api/docs`, expect.stringMatching(/\/api\/docs\/scalar\/api-reference-[\d.]+\.js$/), `${server.url}/api/openapi.json`]));
+    expect(problems).toEqual([]);
 
     // A script without the nonce is refused: the policy is really in force.
     await page.evaluate(() => {
@@ -117,6 +153,63 @@ test("/api/docs: its own policy admits the nonced scripts, which load the refere
     });
     expect(await page.evaluate(() => (window as unknown as { injected?: boolean }).injected)).toBeUndefined();
   } finally {
-    await page.close();
+    await context.close();
+  }
+});
+
+/** A GET with the path sent exactly as written (fetch would resolve `..` before sending). */
+function rawGet(origin: string, target: string): Promise<{ status: number; type: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(origin, { path: target }, (response) => {
+        let body = '';
+        response.setEncoding('utf8').on('data', (chunk) => (body += chunk));
+        response.on('end', () => resolve({ status: response.statusCode!, type: response.headers['content-type'] ?? '', body }));
+      })
+      .on('error', reject);
+  });
+}
+
+test("Scalar's bundle under next start: the installed file, cacheable for good; every other name under it is the JSON 404", async () => {
+  const html = await (await fetch(`${server.url}/api/docs`)).text();
+  const bundlePath = html.match(/<script src="(\/api\/docs\/scalar\/[^"]+)"/)![1];
+  const bundle = await fetch(`${server.url}${bundlePath}`);
+  expect(bundle.status).toBe(200);
+  expect(bundle.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+  expect(bundle.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+  expect(Buffer.from(await bundle.arrayBuffer()).equals(readFileSync(path.join(projectRoot, SCALAR_BUNDLE)))).toBe(true);
+
+  for (const target of [
+    '/api/docs/scalar/standalone.js',
+    '/api/docs/scalar/package.json',
+    '/api/docs/scalar/..%2Fpackage.json',
+    '/api/docs/scalar/..%2F..%2F..%2F..%2F..%2Fpackage.json',
+    '/api/docs/scalar/%2e%2e%2f%2e%2e%2f%2e%2e%2fpackage.json',
+    '/api/docs/scalar/..%5C..%5Cpackage.json',
+    '/api/docs/scalar/..%2F..%2F..%2F..%2F..%2F..%2F..%2F..%2Fetc%2Fpasswd',
+    `${bundlePath}/..%2F..%2Fpackage.json`,
+    `${bundlePath}.map`,
+  ]) {
+    const answer = await rawGet(server.url, target);
+    expect({ target, status: answer.status, type: answer.type }).toEqual({ target, status: 404, type: expect.stringMatching(/^application\/json/) });
+    expect(JSON.parse(answer.body).error.code).toBe('not_found');
+  }
+  // Dot segments, even encoded, are resolved by Next before routing: this one leaves /api (the
+  // site's 404 page), and no file is read for it either.
+  const resolved = await rawGet(server.url, '/api/docs/scalar/%2e%2e/%2e%2e/%2e%2e/%2e%2e/package.json');
+  expect(resolved.status).toBe(404);
+  expect(resolved.body).not.toContain('"version"');
+});
+
+test('the build output carries the bundle for the reference routes (as a standalone server needs)', () => {
+  for (const route of ['api/docs/route', 'api/docs/scalar/[file]/route']) {
+    const traceFile = path.join(projectRoot, e2eDistDir, 'server/app', `${route}.js.nft.json`);
+    const traced: string[] = JSON.parse(readFileSync(traceFile, 'utf8')).files.map((file: string) => path.resolve(path.dirname(traceFile), file));
+    expect(traced).toEqual(
+      expect.arrayContaining([
+        path.join(projectRoot, 'node_modules/@scalar/api-reference/package.json'),
+        path.join(projectRoot, SCALAR_BUNDLE),
+      ]),
+    );
   }
 });

@@ -1,15 +1,13 @@
-/** Where Scalar's standalone bundle comes from (its package default): the one script origin allowed. */
-export const SCALAR_SCRIPT_ORIGIN = 'https://cdn.jsdelivr.net';
-
 /**
  * The reference page's Content-Security-Policy, the site's page policy with one difference:
- * Scalar's bundle is a script from jsDelivr, admitted by its origin and this response's nonce.
- * Everything it fetches (the document, "try it" requests) stays on this site.
+ * scripts need this response's nonce (Scalar's bundle, served by this site, and the inline call
+ * that starts it). No other origin is admitted: everything the page loads or fetches (the
+ * bundle, the document, "try it" requests) stays on this site.
  */
 export function docsContentSecurityPolicy(nonce: string): string {
   return [
     "default-src 'self'",
-    `script-src 'nonce-${nonce}' ${SCALAR_SCRIPT_ORIGIN}`,
+    `script-src 'nonce-${nonce}'`,
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
     "font-src 'self' data:",

@@ -216,6 +216,17 @@ function documentationPaths() {
   return {
     '/api/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } } } },
     '/api/docs': { get: { summary: 'This document as a reference page', responses: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } } } } },
+    '/api/docs/scalar/{file}': {
+      get: {
+        summary: "The reference page's script (Scalar's bundle, served by this site)",
+        parameters: [{ name: 'file', in: 'path', required: true, schema: { type: 'string' }, description: 'The name /api/docs links to; it carries the version, so the file may be cached for good' }],
+        responses: {
+          200: { description: 'JavaScript', content: { 'text/javascript': { schema: { type: 'string' } } } },
+          404: { description: 'Any other name', content: json('ApiError') },
+          ...errors('api', [405]),
+        },
+      },
+    },
   };
 }
 
