@@ -114,13 +114,19 @@ describe('APPLICATIONINSIGHTS_CONNECTION_STRING (with OTLP too)', () => {
     cert?.remove();
   });
 
-  test('the chat reaches Azure Monitor over TLS, live metrics stay off, and OTLP still gets the GenAI spans', async () => {
-    await chat(app, 'monitor me please');
+  test('the chat reaches Azure Monitor over TLS, in the request trace of the log line; live metrics stay off; OTLP still gets the GenAI spans', async () => {
+    const line = await chat(app, 'monitor me please');
+    expect(line).toMatchObject({ status: 200, traceId: expect.stringMatching(/^[0-9a-f]{32}$/) });
     const envelope = await until('the model call in Azure Monitor', () =>
       azureMonitor.envelopes().find((item) => JSON.stringify(item).includes('"gen_ai.usage.output_tokens":"12"')),
     );
     expect(envelope).toMatchObject({ iKey: INSTRUMENTATION_KEY });
     expect(JSON.stringify(envelope)).toContain('gpt-main');
+    // Next.js's server span arrives as the request, in the same operation (trace) as the log line.
+    const request = await until('the HTTP request in Azure Monitor', () =>
+      azureMonitor.envelopes().find((item) => JSON.stringify(item).includes('RequestData') && JSON.stringify(item).includes(String(line.traceId))),
+    );
+    expect(JSON.stringify(request)).toContain('POST /api/chat');
     // Only telemetry was sent: no Live Metrics (QuickPulse) calls to the LiveEndpoint.
     expect(azureMonitor.requests.map((request) => request.path).filter((path) => !path.startsWith('/v2.1/track'))).toEqual([]);
     expect(JSON.stringify(azureMonitor.requests)).not.toContain('monitor me please');
