@@ -44,7 +44,7 @@ export interface DeliveryOptions {
   format: ResponseFormat;
   /** The incoming request: its abort signal tells us when the caller hung up. */
   request: Request;
-  /** Set for `useChat` conversations: their replies survive a dropped connection. */
+  /** Set for `useChat` conversations (the owned chat key): their replies survive a dropped connection. */
   chatId?: string;
   headers?: HeadersInit;
   config: AppConfig;
@@ -57,7 +57,7 @@ export interface DeliveryOptions {
  */
 export async function respond(stream: ChatStream, options: DeliveryOptions): Promise<Response> {
   const { format, request, chatId, headers = {}, config } = options;
-  const streamId = format === 'ui' && chatId ? await tryRegister(chatId, stream, config) : undefined;
+  const streamId = format === 'ui' && chatId ? await tryRegister(chatId, stream, request.signal, config) : undefined;
   if (!streamId) {
     request.signal.addEventListener('abort', () => stream.abort(request.signal.reason), { once: true });
   }
@@ -93,12 +93,12 @@ async function keepResumable(chatId: string, streamId: string, copy: ReadableStr
   }
 }
 
-async function tryRegister(chatId: string, stream: ChatStream, config: AppConfig): Promise<string | undefined> {
+async function tryRegister(chatId: string, stream: ChatStream, clientGone: AbortSignal, config: AppConfig): Promise<string | undefined> {
   try {
-    return await registerActiveStream(chatId, stream, config);
+    return await registerActiveStream(chatId, stream, config, clientGone);
   } catch (error) {
     // The store is down: still answer, just without resumption (and say so in the log).
-    console.error(`[chat] stream store unavailable, chat ${chatId} will not be resumable:`, (error as Error).message);
+    console.error('[chat] stream store unavailable, a chat will not be resumable:', (error as Error).message);
     return undefined;
   }
 }
@@ -154,6 +154,7 @@ async function jsonResponse(stream: ChatStream, headers: HeadersInit): Promise<R
     if (value.type === 'text-delta') text += value.delta;
     else if (value.type === 'error') {
       // Nothing was sent yet, so a mid-reply failure can still be an honest status code.
+      void reader.cancel().catch(() => {});
       throw stream.failure() ?? new HttpError(502, 'upstream_error', value.errorText);
     } else if ((value.type === 'finish' || value.type === 'start') && value.messageMetadata) {
       metadata = { ...metadata, ...value.messageMetadata };
