@@ -83,15 +83,16 @@ export class ChatConnection {
     });
   }
 
-  /** Sends the requests, keeping a chat token the server hands out with a reply. */
-  #keepingTokens: Fetch = async (input, init) => {
-    const response = await this.#fetch(input, init);
-    const token = response.headers.get(CHAT_TOKEN_HEADER);
-    if (token && typeof init?.body === 'string') {
-      const { id } = JSON.parse(init.body) as { id?: string };
-      if (id) this.#tokens.set(id, token);
-    }
-    return response;
+  /** Sends the requests; a new turn's answer may hand out the chat's token, which is kept. */
+  #keepingTokens: Fetch = (input, init) => {
+    const body = init?.body;
+    if (typeof body !== 'string') return this.#fetch(input, init);
+    return this.#fetch(input, init).then((response) => {
+      const token = response.headers.get(CHAT_TOKEN_HEADER);
+      const { id } = token ? (JSON.parse(body) as { id?: string }) : {};
+      if (token && id) this.#tokens.set(id, token);
+      return response;
+    });
   };
 
   /** Settings for the requests from now on (one already streaming keeps its own). */
