@@ -68,11 +68,16 @@ test('OpenAI-style content arrays (image_url) are a 400 too', async () => {
   expect(baitHits).toBe(0);
 });
 
-test.each(['input', 'output'])('100,000-deep nesting inside a part %s is a 400, not a 5xx', async (field) => {
-  const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
-  const rawBody = `{"messages":[{"role":"assistant","parts":[{"type":"tool-x","toolCallId":"t","state":"output-available","${field}":${deep}}]},{"role":"user","parts":[{"type":"text","text":"hi"}]}]}`;
+test.each(['input', 'output'])('100,000-deep nesting inside a tool part\'s %s is a 400, not a 5xx', async (field) => {
+  const deep = `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`;
+  const tool = { type: 'tool-weather', toolCallId: 't1', state: 'output-available', input: { city: 'x' }, output: { ok: true } };
+  const rawBody = JSON.stringify({
+    messages: [user([text('weather?')]), { id: 'a1', role: 'assistant', parts: [tool] }, user([text('and now?')])],
+  }).replace(`"${field}":${JSON.stringify(tool[field as 'input' | 'output'])}`, `"${field}":${deep}`);
+  expect(rawBody.length).toBeGreaterThan(600_000); // the nesting is in
   const response = await postChat(undefined, { rawBody });
   expect(response.status).toBe(400);
+  expect((await readErrorBody(response)).message).toMatch(/parts must be/);
   expect(emulator.counters.requests).toBe(0);
 });
 
