@@ -2,16 +2,17 @@ import { NextRequest } from 'next/server';
 import { unstable_doesMiddlewareMatch } from 'next/experimental/testing/server';
 import { loadConfig } from '@/lib/config';
 import { HttpError } from '@/lib/http/errors';
+import { createClient } from 'redis';
+import { authorize } from '@/lib/http/access';
+import { assertAllowedOrigin, corsHeaders, preflightResponse } from '@/lib/http/cors';
 import {
   SESSION_COOKIE,
+  SESSION_SECRET_REDIS_KEY,
   SESSION_TTL_SECONDS,
-  assertAllowedOrigin,
-  authorize,
-  corsHeaders,
   createSessionCookie,
-  hasValidSession,
-  preflightResponse,
-} from '@/lib/http/access';
+  readSession,
+} from '@/lib/http/session-cookie';
+import { startRedisServer } from './support/redis-server';
 import { config as proxyConfig, proxy } from '@/proxy';
 
 const KEYS = 'sk-alpha-123,sk-beta-456';
@@ -41,8 +42,12 @@ describe('authorize', () => {
   });
 
   test('a configured API key lets a script in', async () => {
-    await expect(authorize(chatRequest({ authorization: 'Bearer sk-beta-456' }), locked)).resolves.toEqual({ via: 'api-key' });
-    await expect(authorize(chatRequest({ authorization: 'bearer sk-alpha-123' }), locked)).resolves.toEqual({ via: 'api-key' });
+    const beta = await authorize(chatRequest({ authorization: 'Bearer sk-beta-456' }), locked);
+    const alpha = await authorize(chatRequest({ authorization: 'bearer sk-alpha-123' }), locked);
+    expect(beta).toEqual({ via: 'api-key', principal: expect.stringMatching(/^key:[0-9a-f]{32}$/) });
+    // Each key is a principal of its own, named by a hash: the key itself is not in it.
+    expect(alpha.principal).not.toBe(beta.principal);
+    expect(beta.principal).not.toContain('sk-');
   });
 
   test('no credentials: 401 that says how to authenticate', async () => {
@@ -70,7 +75,7 @@ describe('authorize', () => {
     const saved = process.env.CHAT_API_KEYS;
     process.env.CHAT_API_KEYS = 'sk-from-env';
     try {
-      await expect(authorize(chatRequest({ authorization: 'Bearer sk-from-env' }))).resolves.toEqual({ via: 'api-key' });
+      await expect(authorize(chatRequest({ authorization: 'Bearer sk-from-env' }))).resolves.toMatchObject({ via: 'api-key' });
       await expect(authorize(chatRequest())).rejects.toMatchObject({ status: 401 });
     } finally {
       if (saved === undefined) delete process.env.CHAT_API_KEYS;
@@ -80,8 +85,10 @@ describe('authorize', () => {
 });
 
 describe('session cookie', () => {
+  const page = 'https://chat.example.com/';
+
   test('is HttpOnly, Secure, SameSite=Lax, site-wide, expiring, and carries no key', async () => {
-    const setCookie = await createSessionCookie(locked, { requestUrl: 'https://chat.example.com/' });
+    const setCookie = await createSessionCookie(locked, { requestUrl: page });
     const attributes = setCookie.split('; ');
     expect(attributes[0]).toMatch(new RegExp(`^${SESSION_COOKIE}=`));
     expect(attributes).toEqual(
@@ -90,70 +97,117 @@ describe('session cookie', () => {
     for (const key of KEYS.split(',')) expect(setCookie).not.toContain(key);
   });
 
-  test('is not Secure on http://localhost, where browsers would drop a Secure cookie', async () => {
-    expect(await createSessionCookie(locked, { requestUrl: 'http://localhost:3000/' })).not.toMatch(/Secure/);
-    expect(await createSessionCookie(locked, { requestUrl: 'http://127.0.0.1:3000/' })).not.toMatch(/Secure/);
-    expect(await createSessionCookie(locked, { requestUrl: 'http://chat.example.com/' })).toMatch(/; Secure/);
+  test('Secure follows COOKIE_SECURE, else the trusted proxy, else the scheme the page was asked with', async () => {
+    const secure = async (env: Record<string, string>, requestUrl: string) =>
+      /; Secure/.test(await createSessionCookie(loadConfig({ CHAT_API_KEYS: KEYS, ...env }), { requestUrl }));
+    // Plain http without a proxy: local use, where browsers would drop a Secure cookie.
+    expect(await secure({}, 'http://localhost:3000/')).toBe(false);
+    expect(await secure({}, 'http://127.0.0.1:3000/')).toBe(false);
+    expect(await secure({}, page)).toBe(true);
+    // A TLS-terminating proxy that does not say X-Forwarded-Proto: https still gets a Secure cookie.
+    expect(await secure({ TRUSTED_PROXY_HOPS: '1' }, 'http://chat.example.com/')).toBe(true);
+    expect(await secure({ COOKIE_SECURE: 'true' }, 'http://10.0.0.5:3000/')).toBe(true);
+    expect(await secure({ COOKIE_SECURE: 'false', TRUSTED_PROXY_HOPS: '1' }, page)).toBe(false);
   });
 
-  test('lets the page that obtained it call the API', async () => {
-    const cookie = cookiePair(await createSessionCookie(locked));
-    const request = chatRequest({ cookie: `theme=dark; ${cookie}; other=1` });
-    expect(await hasValidSession(request, locked)).toBe(true);
-    await expect(authorize(request, locked)).resolves.toEqual({ via: 'session' });
+  test('lets the page that obtained it call the API, as a session of its own', async () => {
+    const first = cookiePair(await createSessionCookie(locked, { requestUrl: page }));
+    const second = cookiePair(await createSessionCookie(locked, { requestUrl: page }));
+    const request = chatRequest({ cookie: `theme=dark; ${first}; other=1` });
+    const access = await authorize(request, locked);
+    expect(access).toEqual({ via: 'session', principal: expect.stringMatching(/^session:[A-Za-z0-9_-]{22}$/) });
+    // Two browsers loading the page in the same second get two different sessions.
+    expect((await authorize(chatRequest({ cookie: second }), locked)).principal).not.toBe(access.principal);
   });
 
   test('expires after its lifetime, with a message telling the user to reload', async () => {
     const issuedAt = Date.now() - (SESSION_TTL_SECONDS + 1) * 1000;
-    const cookie = cookiePair(await createSessionCookie(locked, { now: issuedAt }));
+    const cookie = cookiePair(await createSessionCookie(locked, { requestUrl: page, now: issuedAt }));
     const request = chatRequest({ cookie });
-    expect(await hasValidSession(request, locked)).toBe(false);
+    expect(await readSession(request, locked)).toBeUndefined();
     const error = await unauthorized(authorize(request, locked));
     expect(error.status).toBe(401);
     expect(error.message).toMatch(/expired.*Reload/);
   });
 
-  test('a cookie whose expiry was edited is rejected', async () => {
-    const cookie = cookiePair(await createSessionCookie(locked));
+  test('a cookie whose expiry or session id was edited is rejected', async () => {
+    const cookie = cookiePair(await createSessionCookie(locked, { requestUrl: page }));
     const [name, value] = cookie.split('=');
-    const [expiry, signature] = value.split('.');
-    const extended = `${name}=${Number(expiry) + 365 * 24 * 3600}.${signature}`;
-    expect(await hasValidSession(chatRequest({ cookie: extended }), locked)).toBe(false);
+    const [version, id, expiry, signature] = value.split('.');
+    const extended = `${name}=${version}.${id}.${Number(expiry) + 365 * 24 * 3600}.${signature}`;
+    const otherId = `${name}=${version}.${'A'.repeat(22)}.${expiry}.${signature}`;
+    expect(await readSession(chatRequest({ cookie: extended }), locked)).toBeUndefined();
+    expect(await readSession(chatRequest({ cookie: otherId }), locked)).toBeUndefined();
   });
 
-  test.each(['', 'garbage', '123.abc', `${'9'.repeat(12)}.${'A'.repeat(43)}`, '1.2.3'])(
-    'a malformed cookie %j is just not a session',
+  test.each(['', 'garbage', '123.abc', `${'9'.repeat(12)}.${'A'.repeat(43)}`, `v2.${'A'.repeat(22)}.${'9'.repeat(12)}.${'A'.repeat(43)}`])(
+    'a malformed or forged cookie %j is just not a session',
     async (value) => {
-      expect(await hasValidSession(chatRequest({ cookie: `${SESSION_COOKIE}=${value}` }), locked)).toBe(false);
+      expect(await readSession(chatRequest({ cookie: `${SESSION_COOKIE}=${value}` }), locked)).toBeUndefined();
     },
   );
 
-  test('every instance with the same keys accepts it, in any order; other keys do not', async () => {
-    const cookie = cookiePair(await createSessionCookie(locked));
-    const sameKeysReordered = loadConfig({ CHAT_API_KEYS: 'sk-beta-456, sk-alpha-123' });
-    const otherDeployment = loadConfig({ CHAT_API_KEYS: 'sk-other' });
-    expect(await hasValidSession(chatRequest({ cookie }), sameKeysReordered)).toBe(true);
-    expect(await hasValidSession(chatRequest({ cookie }), otherDeployment)).toBe(false);
-  });
-
-  test('SESSION_SECRET, when set, is the signing key instead of the API keys', async () => {
-    const withSecret = loadConfig({ CHAT_API_KEYS: KEYS, SESSION_SECRET: 'a-long-random-secret' });
-    const cookie = cookiePair(await createSessionCookie(withSecret));
-    expect(await hasValidSession(chatRequest({ cookie }), withSecret)).toBe(true);
-    expect(await hasValidSession(chatRequest({ cookie }), locked)).toBe(false);
-    // Rotating the API keys does not end sessions signed with the secret.
-    const rotated = loadConfig({ CHAT_API_KEYS: 'sk-new', SESSION_SECRET: 'a-long-random-secret' });
-    expect(await hasValidSession(chatRequest({ cookie }), rotated)).toBe(true);
-  });
-
   test('a wrong API key is refused even alongside a valid session cookie', async () => {
-    const cookie = cookiePair(await createSessionCookie(locked));
+    const cookie = cookiePair(await createSessionCookie(locked, { requestUrl: page }));
     const request = chatRequest({ cookie, authorization: 'Bearer sk-wrong' });
     await expect(authorize(request, locked)).rejects.toMatchObject({ status: 401 });
   });
 });
 
-describe('proxy.ts issues the cookie to page loads', () => {
+describe('the session secret is never derived from the API keys', () => {
+  type CookieModule = typeof import('@/lib/http/session-cookie') & { close: () => Promise<void> };
+  /** A fresh copy of the module: what another server process would have. */
+  async function instance(): Promise<CookieModule> {
+    let loaded!: CookieModule;
+    await jest.isolateModulesAsync(async () => {
+      const cookies = await import('@/lib/http/session-cookie');
+      const { closeRedisClients } = await import('@/lib/storage/redis');
+      loaded = { ...cookies, close: closeRedisClients };
+    });
+    return loaded;
+  }
+  type Config = ReturnType<typeof loadConfig>;
+  const accepts = async (issuer: CookieModule, verifier: CookieModule, config: Config, verifierConfig: Config = config) => {
+    const cookie = cookiePair(await issuer.createSessionCookie(config, { requestUrl: 'https://chat.example.com/' }));
+    return (await verifier.readSession(chatRequest({ cookie }), verifierConfig)) !== undefined;
+  };
+
+  test('without SESSION_SECRET or Redis each process signs with its own random secret', async () => {
+    const [a, b] = [await instance(), await instance()];
+    // Same keys, yet a cookie from one process means nothing to the other: nothing to guess offline.
+    expect(await accepts(a, a, locked)).toBe(true);
+    expect(await accepts(a, b, locked)).toBe(false);
+  });
+
+  test('SESSION_SECRET: every instance with it accepts the cookies, whatever the keys', async () => {
+    const withSecret = loadConfig({ CHAT_API_KEYS: KEYS, SESSION_SECRET: 'a-long-random-secret' });
+    const [a, b] = [await instance(), await instance()];
+    expect(await accepts(a, b, withSecret)).toBe(true);
+    expect(await accepts(a, b, withSecret, loadConfig({ CHAT_API_KEYS: 'sk-new', SESSION_SECRET: 'a-long-random-secret' }))).toBe(true);
+    expect(await accepts(a, b, withSecret, loadConfig({ CHAT_API_KEYS: KEYS, SESSION_SECRET: 'another-secret' }))).toBe(false);
+  });
+
+  test('with REDIS_URL two instances share one random secret through a real redis-server', async () => {
+    const redis = await startRedisServer();
+    const [a, b] = [await instance(), await instance()];
+    try {
+      const shared = loadConfig({ CHAT_API_KEYS: KEYS, REDIS_URL: redis.url });
+      expect(await accepts(a, b, shared)).toBe(true);
+      expect(await accepts(b, a, shared)).toBe(true);
+      const client = createClient({ url: redis.url });
+      await client.connect();
+      const secret = await client.get(SESSION_SECRET_REDIS_KEY);
+      client.destroy();
+      expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      for (const key of KEYS.split(',')) expect(secret).not.toContain(key);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await redis.stop();
+    }
+  });
+});
+
+describe('proxy.ts issues the cookie to navigations to the chat page', () => {
   const saved = process.env.CHAT_API_KEYS;
   beforeEach(() => {
     process.env.CHAT_API_KEYS = KEYS;
@@ -163,14 +217,16 @@ describe('proxy.ts issues the cookie to page loads', () => {
     else process.env.CHAT_API_KEYS = saved;
   });
 
+  /** What a browser sends when the user opens the page. */
+  const navigation = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' };
   const pageLoad = (headers: Record<string, string> = {}, url = 'https://chat.example.com/') =>
-    new NextRequest(url, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8', ...headers } });
+    new NextRequest(url, { headers: { ...navigation, ...headers } });
 
   test('a first visit gets a session cookie that then opens the API', async () => {
     const response = await proxy(pageLoad());
     const setCookie = response.headers.get('set-cookie');
     expect(setCookie).toMatch(new RegExp(`^${SESSION_COOKIE}=.*HttpOnly`));
-    await expect(authorize(chatRequest({ cookie: cookiePair(setCookie!) }))).resolves.toEqual({ via: 'session' });
+    await expect(authorize(chatRequest({ cookie: cookiePair(setCookie!) }))).resolves.toMatchObject({ via: 'session' });
   });
 
   test('every page load gets a strict CSP with a fresh nonce, also passed on to Next for its scripts', async () => {
@@ -189,15 +245,30 @@ describe('proxy.ts issues the cookie to page loads', () => {
   });
 
   test('a visitor with a valid session is not sent a new cookie', async () => {
-    const cookie = cookiePair(await createSessionCookie(locked));
+    const cookie = cookiePair(await createSessionCookie(locked, { requestUrl: 'https://chat.example.com/' }));
     expect((await proxy(pageLoad({ cookie }))).headers.get('set-cookie')).toBeNull();
   });
 
-  test('no cookie when the API is open, or for requests that are not page loads', async () => {
+  test('the open API issues sessions too: they are what a chat belongs to', async () => {
     delete process.env.CHAT_API_KEYS;
-    expect((await proxy(pageLoad())).headers.get('set-cookie')).toBeNull();
-    process.env.CHAT_API_KEYS = KEYS;
-    expect((await proxy(pageLoad({ accept: '*/*' }))).headers.get('set-cookie')).toBeNull();
+    const setCookie = (await proxy(pageLoad())).headers.get('set-cookie');
+    expect(setCookie).toMatch(new RegExp(`^${SESSION_COOKIE}=`));
+    await expect(authorize(chatRequest({ cookie: cookiePair(setCookie!) }))).resolves.toMatchObject({
+      via: 'open',
+      principal: expect.stringMatching(/^session:/),
+    });
+  });
+
+  test.each([
+    ['a plain GET asking for HTML (curl, a script)', { 'sec-fetch-mode': '', 'sec-fetch-dest': '' }, '/'],
+    ['a fetch()', { 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty' }, '/'],
+    ['a frame', { 'sec-fetch-dest': 'iframe' }, '/'],
+    ['a link prefetch', { 'next-router-prefetch': '1' }, '/'],
+    ['a speculative prefetch', { purpose: 'prefetch' }, '/'],
+    ['a navigation to a page that does not exist', {}, '/no-such-page'],
+  ])('no cookie for %s', async (_label, headers, path) => {
+    const response = await proxy(pageLoad(headers, `https://chat.example.com${path}`));
+    expect(response.headers.get('set-cookie')).toBeNull();
   });
 
   test.each([
@@ -212,8 +283,13 @@ describe('proxy.ts issues the cookie to page loads', () => {
     expect(unstable_doesMiddlewareMatch({ config: proxyConfig, url: path })).toBe(expected);
   });
 
-  test('does not run for link prefetches', () => {
-    expect(unstable_doesMiddlewareMatch({ config: proxyConfig, url: '/', headers: { 'next-router-prefetch': '1' } })).toBe(false);
+  test('prefetched pages get their CSP too', async () => {
+    const prefetches: Record<string, string>[] = [{ 'next-router-prefetch': '1' }, { purpose: 'prefetch' }, { 'sec-purpose': 'prefetch' }];
+    for (const headers of prefetches) {
+      expect(unstable_doesMiddlewareMatch({ config: proxyConfig, url: '/', headers })).toBe(true);
+      const response = await proxy(pageLoad(headers));
+      expect(response.headers.get('content-security-policy')).toMatch(/script-src 'self' 'nonce-/);
+    }
   });
 });
 
@@ -229,8 +305,10 @@ describe('CORS', () => {
     const headers = corsHeaders(from('https://partner.example'), cors);
     expect(headers['Access-Control-Allow-Origin']).toBe('https://partner.example');
     expect(headers.Vary).toBe('Origin');
-    // The OpenAI SDKs send their X-Stainless-* headers from browsers too.
-    expect(headers['Access-Control-Allow-Headers']).toMatch(/^Authorization, Content-Type, Accept, X-Stainless-Arch, /);
+    // The chat token, and the X-Stainless-* headers the OpenAI SDKs send from browsers too.
+    expect(headers['Access-Control-Allow-Headers']).toMatch(/^Authorization, Content-Type, Accept, X-Chat-Token, X-Stainless-Arch, /);
+    // A page on another origin must be able to read the chat token it is handed.
+    expect(headers['Access-Control-Expose-Headers']).toMatch(/X-Chat-Token/);
     expect(headers['Access-Control-Allow-Methods']).toBe('POST, GET, OPTIONS');
     expect(headers['Access-Control-Expose-Headers']).toMatch(/Retry-After/);
     expect(headers).not.toHaveProperty('Access-Control-Allow-Credentials');

@@ -1,5 +1,6 @@
 import { OPTIONS } from '@/app/api/chat/route';
-import { createSessionCookie } from '@/lib/http/access';
+import * as stopRoute from '@/app/api/chat/[id]/stop/route';
+import { createSessionCookie } from '@/lib/http/session-cookie';
 import { loadConfig } from '@/lib/config';
 import { numberedWords, startAzureEmulator, type AzureEmulator } from './support/azure-emulator';
 import { emulatorEnv, postChat, readErrorBody, readUiStream, useEnv } from './support/chat-client';
@@ -21,7 +22,13 @@ afterAll(() => emulator.close());
 afterEach(() => restore?.());
 
 let azure: Record<string, string | undefined>;
-const noAccessSettings = { REDIS_URL: undefined, CHAT_API_KEYS: undefined, ALLOWED_ORIGINS: undefined, SESSION_SECRET: undefined };
+const noAccessSettings = {
+  REDIS_URL: undefined,
+  CHAT_API_KEYS: undefined,
+  ALLOWED_ORIGINS: undefined,
+  SESSION_SECRET: undefined,
+  TRUSTED_PROXY_HOPS: undefined,
+};
 
 beforeEach(() => {
   emulator.reset();
@@ -49,7 +56,7 @@ describe('CHAT_API_KEYS', () => {
   });
 
   test("the site's own page is let in by its signed session cookie", async () => {
-    const setCookie = await createSessionCookie(loadConfig(process.env));
+    const setCookie = await createSessionCookie(loadConfig(process.env), { requestUrl: 'https://chat.example.com/' });
     const cookie = setCookie.split(';')[0];
     const response = await postChat({ message: 'hi' }, { headers: { cookie } });
     expect((await readUiStream(response)).text).toBe(numberedWords(3));
@@ -114,3 +121,86 @@ describe('RATE_LIMIT_PER_MINUTE', () => {
     expect(emulator.counters.requests).toBe(3);
   });
 });
+
+/**
+ * The client's identity comes from the X-Forwarded-For the server entry hands the app: it
+ * appends the socket address to whatever the client sent, as a reverse proxy does. These
+ * requests carry the header exactly as it would then arrive.
+ */
+describe('client identity cannot be chosen by the client', () => {
+  const from = (forwardedFor: string, extra: Record<string, string> = {}) => ({
+    headers: { 'x-forwarded-for': forwardedFor, ...extra },
+  });
+  const statuses = async (requests: { headers: Record<string, string> }[]) => {
+    const result: number[] = [];
+    for (const options of requests) {
+      const response = await postChat({ message: 'hi' }, options);
+      result.push(response.status);
+      await response.body?.cancel();
+    }
+    return result;
+  };
+
+  test('0 hops: a spoofed X-Forwarded-For (or X-Real-IP, X-Client-IP) does not buy a fresh budget', async () => {
+    restore = useEnv({ ...azure, RATE_LIMIT_PER_MINUTE: '3' });
+    await awayFromWindowEdge();
+    // The attacker rotates what it writes; the server entry appends the real socket address.
+    const spoofed = Array.from({ length: 6 }, (_, i) =>
+      from(`10.0.0.${i}, 127.0.0.1`, { 'x-real-ip': `10.1.0.${i}`, 'x-client-ip': `10.2.0.${i}`, 'x-azure-clientip': `10.3.0.${i}` }),
+    );
+    expect(await statuses(spoofed)).toEqual([200, 200, 200, 429, 429, 429]);
+    // Another socket address is another client.
+    expect(await statuses([from('10.0.0.1, 192.0.2.44')])).toEqual([200]);
+    expect(emulator.counters.requests).toBe(4);
+  });
+
+  test('1 hop: the address our own proxy saw counts, whatever the client wrote before it', async () => {
+    restore = useEnv({ ...azure, RATE_LIMIT_PER_MINUTE: '2', TRUSTED_PROXY_HOPS: '1' });
+    await awayFromWindowEdge();
+    // "<client's own text>, <client address as our proxy appended it>, <proxy's socket address>"
+    const sameClient = Array.from({ length: 4 }, (_, i) => from(`10.0.0.${i}, 203.0.113.9, 10.0.0.2`));
+    expect(await statuses(sameClient)).toEqual([200, 200, 429, 429]);
+    expect(await statuses([from('203.0.113.10, 10.0.0.2'), from('203.0.113.11:5123, 10.0.0.2')])).toEqual([200, 200]);
+  });
+
+  test('replies in flight are capped per client, and a finished one frees its place', async () => {
+    restore = useEnv({ ...azure, MAX_REPLIES_IN_FLIGHT: '2' });
+    emulator.setScenario({ words: 200, tokensPerSecond: 20 });
+    const client = from('192.0.2.7');
+    const conversation = (id: string) => ({ id, messages: [{ id: 'u1', role: 'user', parts: [{ type: 'text', text: 'hi' }] }] });
+    const first = await postChat(conversation('in-flight-1'), client);
+    const second = await postChat(conversation('in-flight-2'), client);
+    expect([first.status, second.status]).toEqual([200, 200]);
+    // Hanging up does not free the place: a conversation reply keeps generating for a resume.
+    await first.body!.cancel();
+    const third = await postChat(conversation('in-flight-3'), client);
+    expect(third.status).toBe(429);
+    expect(third.headers.get('retry-after')).toBeTruthy();
+    expect((await readErrorBody(third)).message).toMatch(/at most 2/);
+    // Another client is not affected.
+    const other = await postChat({ message: 'hi' }, from('192.0.2.8'));
+    expect(other.status).toBe(200);
+    await other.body!.cancel();
+    // Stopping a reply (with the chat token the server handed this token-less client) frees its place.
+    const stop = (id: string, response: Response) =>
+      stopRoute.POST(
+        new Request(`http://localhost/api/chat/${id}/stop`, {
+          method: 'POST',
+          headers: { ...client.headers, 'x-chat-token': response.headers.get('x-chat-token')! },
+        }),
+        { params: Promise.resolve({ id }) },
+      );
+    expect(await (await stop('in-flight-1', first)).json()).toEqual({ stopped: true });
+    await emulator.waitFor((c) => c.aborts === 1);
+    let fourth = await postChat({ message: 'hi' }, client);
+    for (let i = 0; fourth.status === 429 && i < 40; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      fourth = await postChat({ message: 'hi' }, client);
+    }
+    expect(fourth.status).toBe(200);
+    await fourth.body!.cancel();
+    await second.body!.cancel();
+    expect(await (await stop('in-flight-2', second)).json()).toEqual({ stopped: true });
+  });
+});
+

@@ -3,7 +3,6 @@ import { autoImplementMethods } from 'next/dist/server/route-modules/app-route/h
 import * as chatRoute from '@/app/api/chat/route';
 import * as streamRoute from '@/app/api/chat/[id]/stream/route';
 import * as stopRoute from '@/app/api/chat/[id]/stop/route';
-import { activeStreamId, finishedReply } from '@/lib/chat/active-streams';
 import { numberedWords, startAzureEmulator, type AzureEmulator } from './support/azure-emulator';
 import { emulatorEnv, postChat, readUiStream, useEnv } from './support/chat-client';
 
@@ -40,6 +39,9 @@ beforeAll(async () => {
     CHAT_API_KEYS: undefined,
     ALLOWED_ORIGINS: undefined,
     SESSION_SECRET: undefined,
+    // Every case shares one client address: the budgets must not be what a case meets.
+    RESUME_RATE_LIMIT_PER_MINUTE: '0',
+    MAX_REPLIES_IN_FLIGHT: '0',
   });
 });
 afterAll(async () => {
@@ -194,13 +196,25 @@ function toJsonText(value: unknown): string {
 }
 
 const role = fc.constantFrom('user', 'assistant', 'system', 'tool', 'developer', 'wizard', '', 'USER', '__proto__');
+/** Ids around the 200-character bound, and anything else. */
+const messageId = fc.oneof(oddString, fc.integer({ min: 195, max: 205 }).map((n) => 'i'.repeat(n)));
+/** What a client could slip into a part: Azure item references, URLs, anything. */
+const providerMetadata = fc.oneof(
+  fc.record({ azure: fc.record({ itemId: fc.constantFrom('rs_fuzz_item', 'msg_fuzz_item'), reasoningEncryptedContent: fc.option(oddString) }) }),
+  hostileJson,
+);
 const part = fc.oneof(
   fc.record({ type: fc.constant('text'), text: oddString }),
+  fc.record(
+    { type: fc.constantFrom('text', 'reasoning', 'step-start'), text: oddString, state: fc.constantFrom('done', 'streaming'), providerMetadata, extra: hostileJson },
+    { requiredKeys: ['type', 'text'] },
+  ),
+  fc.record({ type: fc.constantFrom('file', 'source-url', 'tool-fetch'), url: fc.constantFrom('http://127.0.0.1:9/x.pdf', 'https://example.com/big.bin', 'file:///etc/passwd'), mediaType: fc.constantFrom('application/pdf', 'image/png') }),
   fc.record({ type: fc.constantFrom('text', 'reasoning', 'file', 'image', 'tool-call', 'tool-weather', 'dynamic-tool', 'source-url', 'step-start', 'data-x', '', 'constructor'), text: fc.option(oddString), url: fc.option(oddString), mediaType: fc.option(oddString), state: fc.option(oddString), toolCallId: fc.option(oddString) }, { requiredKeys: ['type'] }),
   hostileJson,
 );
 const uiMessage = fc.record(
-  { id: fc.option(oddString), role, parts: fc.oneof(fc.array(part, { maxLength: 4 }), hostileJson), metadata: fc.option(hostileJson) },
+  { id: fc.option(messageId), role, parts: fc.oneof(fc.array(part, { maxLength: 4 }), hostileJson), metadata: fc.option(hostileJson) },
   { requiredKeys: ['role', 'parts'] },
 );
 const simpleMessage = fc.record({ role, content: fc.oneof(oddString, hostileJson) }, { requiredKeys: ['role'] });
@@ -223,7 +237,7 @@ const plainText = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 }).f
 const validChatBody = fc.oneof(
   fc.record({
     id: fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/),
-    messages: fc.array(fc.record({ id: fc.stringMatching(/^[a-z0-9]{1,10}$/), role: fc.constantFrom('user', 'assistant'), parts: fc.array(fc.record({ type: fc.constant('text'), text: plainText }), { minLength: 1, maxLength: 2 }) }), { minLength: 1, maxLength: LIMITS.maxMessages }),
+    messages: fc.array(fc.record({ id: fc.stringMatching(/^[a-z0-9]{1,200}$/), role: fc.constantFrom('user', 'assistant'), parts: fc.array(fc.record({ type: fc.constant('text'), text: plainText, providerMetadata }), { minLength: 1, maxLength: 2 }) }), { minLength: 1, maxLength: LIMITS.maxMessages }),
     model: fc.constantFrom('gpt-main', 'gpt-alt'),
   }),
   fc.record({ messages: fc.array(fc.record({ role: fc.constantFrom('user', 'assistant'), content: plainText }), { minLength: 1, maxLength: LIMITS.maxMessages }), temperature: fc.double({ min: 0, max: 2, noNaN: true }), maxOutputTokens: fc.integer({ min: 1, max: 1e9 }) }, { requiredKeys: ['messages'] }),
@@ -335,6 +349,16 @@ const chatId = fc.oneof(
   fc.stringMatching(/^[A-Za-z0-9_-]{1,30}$/),
 );
 
+/** X-Chat-Token values: absent, well-formed, around the length bounds, or junk. */
+const chatToken = fc.option(
+  fc.oneof(
+    fc.stringMatching(/^[A-Za-z0-9_-]{22,40}$/),
+    fc.integer({ min: 19, max: 203 }).map((n) => 't'.repeat(n)),
+    fc.stringMatching(/^[ -~]{0,30}$/).map((text) => text.trim()),
+  ),
+  { nil: undefined },
+);
+
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 const jsonHeaders = { 'content-type': 'application/json' };
 
@@ -363,8 +387,14 @@ describe('POST /api/chat survives hostile input', () => {
   test('near-valid chat bodies: wrong types, unknown roles and part types, limits ± 1; valid ones stream a full reply', async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof({ arbitrary: chatBody, weight: 3 }, { arbitrary: validChatBody, weight: 1 }), async (value) => {
+        emulator.requests.length = 0;
         const outcome = await run({ route: 'chat', method: 'POST', headers: jsonHeaders, body: toJsonText(value) });
         if (outcome.status === 200) succeeded++;
+        // Whatever a client put in its parts, Azure only ever gets text: no item references, no URLs.
+        const upstream = JSON.stringify(emulator.requests.map((request) => request.body));
+        for (const leak of ['item_reference', 'fuzz_item', 'http://127.0.0.1:9', 'example.com/big.bin', 'file://']) expect(upstream).not.toContain(leak);
+        // Nothing a client sent comes back longer than an id may be.
+        for (const id of outcome.text.matchAll(/"messageId":"([^"]*)"/g)) expect(id[1].length).toBeLessThanOrEqual(200);
         if (outcome.status === 200 && outcome.contentType.startsWith('text/event-stream')) {
           // A valid request got the emulator's whole reply (5 numbered words by default).
           const deltas = outcome.text
@@ -446,24 +476,41 @@ describe('every method on every route, and the [id] routes with any id', () => {
     );
   });
 
-  test('GET /stream and POST /stop with invalid or unknown chat ids', async () => {
+  test('GET /stream and POST /stop with invalid ids, or ids of chats that are not the caller\'s', async () => {
     await fc.assert(
-      fc.asyncProperty(chatId, fc.constantFrom<RouteName>('stream', 'stop'), async (id, route) => {
+      fc.asyncProperty(chatId, fc.constantFrom<RouteName>('stream', 'stop'), chatToken, async (id, route, token) => {
         const method = route === 'stream' ? 'GET' : 'POST';
         const valid = /^[A-Za-z0-9_-]{1,200}$/.test(id);
-        // An earlier case may have sent a reply for the same id: then it is replayed.
-        const hadReply = valid && Boolean((await activeStreamId(id)) ?? (await finishedReply(id)));
-        const outcome = await run({ route, method, id });
-        if (!valid) {
+        const validToken = token === undefined || /^[A-Za-z0-9_-]{22,200}$/.test(token);
+        // Earlier cases sent replies for many of these ids, but never as this caller: nothing
+        // of theirs is reachable, so every valid request finds nothing.
+        const outcome = await run({ route, method, id, headers: token === undefined ? {} : { 'x-chat-token': token } });
+        if (!valid || !validToken) {
           expect(outcome.status).toBe(400);
           expect(JSON.parse(outcome.text).error.code).toBe('invalid_request');
         } else if (route === 'stream') {
-          expect(outcome.status).toBe(hadReply ? 200 : 204); // 204: no reply for that chat
+          expect(outcome.status).toBe(204);
         } else {
-          expect(JSON.parse(outcome.text)).toEqual({ stopped: hadReply ? expect.any(Boolean) : false });
+          expect(JSON.parse(outcome.text)).toEqual({ stopped: false });
         }
       }),
       { numRuns: 200 },
+    );
+  });
+
+  test('the owner of a chat, and only it, resumes it', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/), chatToken, async (id, strangerToken) => {
+        const owner = { 'x-chat-token': 'fuzz-owner-token-0123456789' };
+        const body = toJsonText({ id, messages: [{ role: 'user', parts: [{ type: 'text', text: 'hi' }] }] });
+        await run({ route: 'chat', method: 'POST', headers: { ...jsonHeaders, ...owner }, body });
+        expect((await run({ route: 'stream', method: 'GET', id, headers: owner })).status).toBe(200);
+        if (strangerToken !== owner['x-chat-token']) {
+          const stranger = await run({ route: 'stream', method: 'GET', id, headers: strangerToken === undefined ? {} : { 'x-chat-token': strangerToken } });
+          expect([204, 400]).toContain(stranger.status);
+        }
+      }),
+      { numRuns: 60 },
     );
   });
 });

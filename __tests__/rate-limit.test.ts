@@ -116,11 +116,12 @@ describe('in-process limit (no REDIS_URL)', () => {
 describe('client identity', () => {
   const keys = loadConfig({ CHAT_API_KEYS: 'sk-one,sk-two' });
   const open = loadConfig({});
+  const oneHop = loadConfig({ TRUSTED_PROXY_HOPS: '1' });
   const request = (headers: Record<string, string>) => new Request('http://localhost/api/chat', { headers });
 
   test('an API key caller is identified by a hash of the key, never the key itself', () => {
     const id = clientIdentity(request({ authorization: 'Bearer sk-one', 'x-forwarded-for': '198.51.100.7' }), keys);
-    expect(id).toMatch(/^key:[0-9a-f]{16}$/);
+    expect(id).toMatch(/^key:[0-9a-f]{32}$/);
     expect(id).not.toContain('sk-one');
     expect(clientIdentity(request({ authorization: 'Bearer sk-one' }), keys)).toBe(id);
     expect(clientIdentity(request({ authorization: 'Bearer sk-two' }), keys)).not.toBe(id);
@@ -131,19 +132,23 @@ describe('client identity', () => {
     expect(clientIdentity(request({ ...headers, authorization: 'Bearer random-1' }), open)).toBe('ip:198.51.100.7');
   });
 
+  // X-Forwarded-For as the server entry passes it on: whatever arrived, then the socket address.
   test.each([
-    ['first X-Forwarded-For entry (Vercel, Azure)', { 'x-forwarded-for': '198.51.100.7, 10.0.0.1' }, 'ip:198.51.100.7'],
-    ['port stripped (Azure App Service)', { 'x-forwarded-for': '198.51.100.7:52311' }, 'ip:198.51.100.7'],
-    ['bracketed IPv6 with port', { 'x-forwarded-for': '[2001:DB8::1]:443' }, 'ip:2001:db8::1'],
-    ['plain IPv6', { 'x-forwarded-for': '2001:db8::1' }, 'ip:2001:db8::1'],
-    ['X-Real-IP', { 'x-real-ip': '198.51.100.8' }, 'ip:198.51.100.8'],
-    ['X-Azure-ClientIP (Front Door)', { 'x-azure-clientip': '198.51.100.9' }, 'ip:198.51.100.9'],
-    ['X-Client-IP (App Service)', { 'x-client-ip': '198.51.100.10' }, 'ip:198.51.100.10'],
-    ['junk skipped for the next header', { 'x-forwarded-for': 'not-an-ip', 'x-real-ip': '198.51.100.11' }, 'ip:198.51.100.11'],
-    ['oversized header ignored', { 'x-forwarded-for': '1'.repeat(5000) }, 'ip:unknown'],
-    ['no proxy headers', {}, 'ip:unknown'],
-  ])('%s', (_label, headers: Record<string, string>, expected) => {
-    expect(clientIdentity(request(headers), open)).toBe(expected);
+    ['0 hops: the socket address, not what the client wrote', open, { 'x-forwarded-for': '10.0.0.7, 127.0.0.1' }, 'ip:127.0.0.1'],
+    ['0 hops: no header from the client', open, { 'x-forwarded-for': '198.51.100.7' }, 'ip:198.51.100.7'],
+    ['1 hop: what our proxy appended', oneHop, { 'x-forwarded-for': '10.9.9.9, 198.51.100.7, 10.0.0.2' }, 'ip:198.51.100.7'],
+    ['1 hop: port stripped (Azure App Service)', oneHop, { 'x-forwarded-for': '198.51.100.7:52311, 10.0.0.2' }, 'ip:198.51.100.7'],
+    ['1 hop but only the socket entry: not an address we can trust', oneHop, { 'x-forwarded-for': '10.0.0.2' }, 'ip:unknown'],
+    ['bracketed IPv6 with port', open, { 'x-forwarded-for': '[2001:DB8::1]:443' }, 'ip:2001:db8::1'],
+    ['plain IPv6', open, { 'x-forwarded-for': '2001:db8::1' }, 'ip:2001:db8::1'],
+    ['X-Real-IP is a header the client sets', open, { 'x-real-ip': '198.51.100.8' }, 'ip:unknown'],
+    ['X-Azure-ClientIP too', open, { 'x-azure-clientip': '198.51.100.9' }, 'ip:unknown'],
+    ['X-Client-IP too', open, { 'x-client-ip': '198.51.100.10', 'x-forwarded-for': '203.0.113.1' }, 'ip:203.0.113.1'],
+    ['junk is no address', open, { 'x-forwarded-for': 'not-an-ip' }, 'ip:unknown'],
+    ['oversized entry ignored', open, { 'x-forwarded-for': '1'.repeat(5000) }, 'ip:unknown'],
+    ['no header', open, {}, 'ip:unknown'],
+  ])('%s', (_label, config, headers: Record<string, string>, expected) => {
+    expect(clientIdentity(request(headers), config)).toBe(expected);
   });
 });
 

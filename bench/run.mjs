@@ -132,6 +132,9 @@ function serverEnv(emulator, port, extra = {}) {
     AZURE_DEPLOYMENTS: DEPLOYMENT,
     AZURE_API: 'chat',
     RATE_LIMIT_PER_MINUTE: '0',
+    // Every simulated client shares the loopback address: the per-client cap must not be what
+    // the load measures.
+    MAX_REPLIES_IN_FLIGHT: '0',
     ...extra,
   };
 }

@@ -71,14 +71,18 @@ test('a reply dropped on one instance is resumed, whole and in order, from the o
   const reader = response.body!.getReader();
   for (let i = 0; i < 5; i++) await reader.read();
   connection.abort(); // the network drops
+  // The client kept the token its reply came with: the chat is its own, on either instance.
+  const owner = { 'x-forwarded-for': '203.0.113.22', 'x-chat-token': response.headers.get('x-chat-token')! };
+  const stranger = await fetch(`${second.url}/api/chat/shared-resume/stream`, { headers: { 'x-forwarded-for': '203.0.113.22' } });
+  expect(stranger.status).toBe(204);
 
-  const resumed = await fetch(`${second.url}/api/chat/shared-resume/stream`, { headers: { 'x-forwarded-for': '203.0.113.22' } });
+  const resumed = await fetch(`${second.url}/api/chat/shared-resume/stream`, { headers: owner });
   expect(resumed.status).toBe(200);
   const reply = await readUiStream(resumed);
   expect(reply.text).toBe(numberedWords(80));
   expect(emulator.counters.aborts).toBe(0);
   // Ended: either instance still hands the finished reply to a page that was away.
-  const finished = await fetch(`${first.url}/api/chat/shared-resume/stream`, { headers: { 'x-forwarded-for': '203.0.113.22' } });
+  const finished = await fetch(`${first.url}/api/chat/shared-resume/stream`, { headers: owner });
   expect(finished.status).toBe(200);
   expect((await readUiStream(finished)).text).toBe(numberedWords(80));
   expect(emulator.counters.requests).toBe(1);
@@ -90,7 +94,11 @@ test('Stop sent to the other instance cancels the upstream request within a seco
   const reading = readUiStream(response);
   await emulator.waitFor((c) => c.inFlight === 1, 5000);
 
-  const stopped = await fetch(`${second.url}/api/chat/shared-stop/stop`, { method: 'POST' });
+  // Knowing the id is not enough to stop it; the token it was handed is.
+  const strangers = await fetch(`${second.url}/api/chat/shared-stop/stop`, { method: 'POST' });
+  expect(await strangers.json()).toEqual({ stopped: false });
+  const token = response.headers.get('x-chat-token')!;
+  const stopped = await fetch(`${second.url}/api/chat/shared-stop/stop`, { method: 'POST', headers: { 'x-chat-token': token } });
   expect(await stopped.json()).toEqual({ stopped: true });
   await emulator.waitFor((c) => c.aborts === 1, 1000);
   const reply = await reading;

@@ -1,4 +1,4 @@
-import { generateId, safeValidateUIMessages } from 'ai';
+import { generateId } from 'ai';
 import { z } from 'zod';
 import type { AppConfig } from '@/lib/config';
 import { HttpError } from '@/lib/http/errors';
@@ -24,11 +24,41 @@ const conversationRole = z.enum(['user', 'assistant'], {
   error: 'role must be "user" or "assistant" (the system prompt is set by the server)',
 });
 
+/** Every id a client sends is echoed or stored, so each is bounded like a chat id. */
+const MAX_ID_LENGTH = 200;
+
+/**
+ * The parts the page sends back: the text of each message, and in its own earlier replies the
+ * step markers and reasoning the stream produced. Nothing else: no files or image URLs (the
+ * server would fetch or forward them), no tool parts. Objects are rebuilt from the listed fields
+ * only, so `providerMetadata` (which Azure would take as references to its stored items) and
+ * any unknown field are dropped before the model sees the message.
+ */
+export const ACCEPTED_PARTS =
+  'parts must be {"type":"text","text":"…"} (assistant messages may also hold "reasoning" and "step-start" parts)';
+const partState = z.enum(['streaming', 'done']).optional();
+const textPart = z.object({ type: z.literal('text'), text: z.string(), state: partState });
+const assistantPart = z.discriminatedUnion(
+  'type',
+  [textPart, z.object({ type: z.literal('reasoning'), text: z.string(), state: partState }), z.object({ type: z.literal('step-start') })],
+  { error: ACCEPTED_PARTS },
+);
+const messageFields = {
+  id: z.string().max(MAX_ID_LENGTH, `message ids must be at most ${MAX_ID_LENGTH} characters`).optional(),
+  metadata: chatMessageMetadataSchema.optional(),
+};
+const uiMessage = z.discriminatedUnion(
+  'role',
+  [
+    z.object({ ...messageFields, role: z.literal('user'), parts: z.array(z.discriminatedUnion('type', [textPart], { error: ACCEPTED_PARTS })) }),
+    z.object({ ...messageFields, role: z.literal('assistant'), parts: z.array(assistantPart) }),
+  ],
+  { error: 'role must be "user" or "assistant" (the system prompt is set by the server)' },
+);
+
 export const uiMessagesBody = z.object({
   id: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, 'id must be 1–200 letters, digits, "-" or "_"').optional(),
-  messages: z
-    .array(z.object({ id: z.string().optional(), role: conversationRole, parts: z.array(z.unknown()) }).loose())
-    .min(1, 'messages must contain at least one message'),
+  messages: z.array(uiMessage).min(1, 'messages must contain at least one message'),
   ...options,
 });
 
@@ -132,15 +162,11 @@ export async function parseChatRequest(body: unknown, config: AppConfig): Promis
     messages = parsed.data.messages.map((m) => textMessage(m.role, m.content));
   } else {
     chatId = parsed.data.id;
-    const withIds = parsed.data.messages.map((m) => ({ ...m, id: m.id || generateId() }));
-    const validated = await safeValidateUIMessages<ChatMessage>({
-      messages: withIds,
-      metadataSchema: chatMessageMetadataSchema.optional(),
-    });
-    if (!validated.success) {
-      throw new HttpError(400, 'invalid_request', `Invalid messages: ${validated.error.message}`);
-    }
-    messages = validated.data;
+    // Reasoning and step markers are the page's record of earlier replies, not conversation:
+    // only text reaches the model.
+    messages = parsed.data.messages
+      .map((m) => ({ ...m, id: m.id || generateId(), parts: m.parts.filter((part) => part.type === 'text') }))
+      .filter((m) => m.parts.length > 0);
   }
 
   if (!messages.some((message) => message.role === 'user')) {

@@ -61,7 +61,7 @@ export interface DeliveryOptions {
   format: ResponseFormat;
   /** The incoming request: its abort signal tells us when the caller hung up. */
   request: Request;
-  /** Set for `useChat` conversations: their replies survive a dropped connection. */
+  /** Set for `useChat` conversations (the owned chat key): their replies survive a dropped connection. */
   chatId?: string;
   headers?: HeadersInit;
   config: AppConfig;
@@ -75,7 +75,7 @@ export interface DeliveryOptions {
 export async function respond(stream: ChatStream, options: DeliveryOptions): Promise<Response> {
   const { format, request, chatId, headers = {}, config } = options;
   stream = endableOnShutdown(stream);
-  const streamId = format === 'ui' && chatId ? await tryRegister(chatId, stream, config) : undefined;
+  const streamId = format === 'ui' && chatId ? await tryRegister(chatId, stream, request.signal, config) : undefined;
   if (streamId) outliveConnection(stream.finished);
   else cancelOnHangUp(stream, request);
 
@@ -112,12 +112,12 @@ async function keepResumable(chatId: string, streamId: string, copy: ReadableStr
   }
 }
 
-async function tryRegister(chatId: string, stream: ChatStream, config: AppConfig): Promise<string | undefined> {
+async function tryRegister(chatId: string, stream: ChatStream, clientGone: AbortSignal, config: AppConfig): Promise<string | undefined> {
   try {
-    return await registerActiveStream(chatId, stream, config);
+    return await registerActiveStream(chatId, stream, config, clientGone);
   } catch (error) {
     // The store is down: still answer, just without resumption (and say so in the log).
-    getLogger().error({ chatId, reason: (error as Error).message }, 'chat: stream store unavailable, the reply will not be resumable');
+    getLogger().error({ reason: (error as Error).message }, 'chat: stream store unavailable, the reply will not be resumable');
     return undefined;
   }
 }

@@ -77,6 +77,19 @@ const envSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalText.pipe(z.url('must be an absolute http(s) URL').optional()),
   APPLICATIONINSIGHTS_CONNECTION_STRING: optionalText,
   OTEL_SERVICE_NAME: z.string().trim().min(1).default('azure-streaming-chat'),
+  // `true`/`false` forces the session cookie's Secure flag; unset, it follows the deployment
+  // (lib/http/session-cookie.ts).
+  COOKIE_SECURE: z.enum(['true', 'false']).optional(),
+  // Resume and Stop have their own, larger budget: a page resumes on every reload.
+  RESUME_RATE_LIMIT_PER_MINUTE: nonNegativeInt(120),
+  // Replies one client may have generating at once (per instance; 0 = no cap).
+  MAX_REPLIES_IN_FLIGHT: nonNegativeInt(4),
+  // Readers one chat's live reply may have at once (per instance).
+  MAX_RESUMES_PER_CHAT: positiveInt(3),
+  // A conversation reply nobody has read for this long is cancelled upstream (0 = never).
+  ABANDONED_REPLY_MS: nonNegativeInt(20_000),
+  // Total bytes of finished replies this process keeps for resumption (without Redis).
+  REPLY_STORE_MAX_BYTES: positiveInt(64_000_000),
 });
 
 export type AzureApiStyle = 'responses' | 'chat';
@@ -140,6 +153,13 @@ export interface AppConfig {
   /** Reverse proxies of one's own in front of the server (X-Forwarded-For entries to skip from the right). */
   trustedProxyHops: number;
   observability: ObservabilitySettings;
+  /** The session cookie's Secure flag: forced on/off, or `undefined` to follow the deployment. */
+  cookieSecure?: boolean;
+  resumeRateLimitPerMinute: number;
+  maxRepliesInFlight: number;
+  maxResumesPerChat: number;
+  abandonedReplyMs: number;
+  replyStoreMaxBytes: number;
 }
 
 /** The model name the offline demo answers to. */
@@ -211,6 +231,12 @@ function toConfig(env: z.infer<typeof envSchema>): AppConfig {
     allowedOrigins: env.ALLOWED_ORIGINS,
     sessionSecret: env.SESSION_SECRET,
     trustedProxyHops: env.TRUSTED_PROXY_HOPS,
+    cookieSecure: env.COOKIE_SECURE === undefined ? undefined : env.COOKIE_SECURE === 'true',
+    resumeRateLimitPerMinute: env.RESUME_RATE_LIMIT_PER_MINUTE,
+    maxRepliesInFlight: env.MAX_REPLIES_IN_FLIGHT,
+    maxResumesPerChat: env.MAX_RESUMES_PER_CHAT,
+    abandonedReplyMs: env.ABANDONED_REPLY_MS,
+    replyStoreMaxBytes: env.REPLY_STORE_MAX_BYTES,
     observability: {
       logLevel: env.LOG_LEVEL,
       prettyLogs: env.NODE_ENV === 'development',

@@ -1,30 +1,22 @@
-import { createHash } from 'node:crypto';
 import { getConfig, type AppConfig } from '@/lib/config';
-import { bearerToken } from '@/lib/http/access';
+import { bearerToken, keyPrincipal } from './api-keys';
 
 /**
- * Who a request counts against for rate limiting.
+ * Who a request counts against for rate limits and the cap on replies in flight.
  *
- * - `key:<hash>` when it carries a bearer API key: every caller sharing a key shares one budget
- *   wherever it connects from. Only the hash prefix is used, so the key never reaches Redis or
- *   logs. Tokens are ignored while `CHAT_API_KEYS` is empty: there they mean nothing, and
- *   honouring them would let anyone mint a fresh budget per request with a random token.
- *   (With keys configured, `authorize` has already rejected unknown ones before the limiter.)
- * - `ip:<address>` otherwise, from the header the hosting platform sets:
- *   - `x-forwarded-for` (first entry = the original client): Vercel overwrites it with the real
- *     client address; Azure App Service and Azure Front Door append to it, as do most proxies.
- *   - `x-real-ip`: Vercel, nginx-style proxies.
- *   - `x-azure-clientip`: Azure Front Door's client address, for setups that rewrite X-Forwarded-For.
- *   - `x-client-ip`: Azure App Service's front end.
- * - `ip:unknown` when none is present (e.g. local `next start` without a proxy): such requests
- *   share one budget, which errs on the side of limiting.
- *
- * Behind a platform that does not overwrite X-Forwarded-For, a client can choose its first entry
- * and so its bucket; per-IP limiting is a brake on casual abuse, and API keys are the control
- * that really identifies callers.
+ * - `key:<hash>` when it carries a bearer API key (only when `CHAT_API_KEYS` is set: in open
+ *   mode a token means nothing, and honouring it would let anyone mint a fresh budget per
+ *   request; with keys set, `authorize` has already refused unknown ones).
+ * - `ip:<address>` otherwise, never from a header the client chooses. The server entry appends
+ *   each connection's socket address to `X-Forwarded-For`, as every reverse proxy does, so the
+ *   entries a client wrote itself are always to the left of the ones that were appended. The
+ *   client is the entry `TRUSTED_PROXY_HOPS` places from the right: 0 (direct, or Vercel, which
+ *   replaces the header with the client address) takes the last entry; N takes the address
+ *   the outermost of one's own N proxies saw. Other client-address headers (X-Real-IP,
+ *   X-Client-IP, X-Azure-ClientIP) are not read: without a proxy that sets them, a client does.
+ * - `ip:unknown` when the header has no usable entry there; such requests share one budget,
+ *   which errs on the side of limiting.
  */
-
-const IP_HEADERS = ['x-forwarded-for', 'x-real-ip', 'x-azure-clientip', 'x-client-ip'] as const;
 
 /** Longest textual IP address (IPv6 with embedded IPv4). Caps what a client can make us store. */
 const MAX_IP_LENGTH = 45;
@@ -41,15 +33,15 @@ function normaliseAddress(raw: string): string | undefined {
   return /^[0-9a-f:.]+$/.test(address) && /[.:]/.test(address) ? address : undefined;
 }
 
+/** The `X-Forwarded-For` entry `hops` places from the right. */
+export function forwardedAddress(request: Request, hops: number): string | undefined {
+  const entries = (request.headers.get('x-forwarded-for') ?? '').split(',');
+  const entry = entries.length - 1 - hops >= 0 ? entries[entries.length - 1 - hops] : undefined;
+  return entry === undefined ? undefined : normaliseAddress(entry);
+}
+
 export function clientIdentity(request: Request, config: AppConfig = getConfig()): string {
   const token = bearerToken(request);
-  if (token && config.chatApiKeys.length > 0) {
-    return `key:${createHash('sha256').update(token).digest('hex').slice(0, 16)}`;
-  }
-  for (const header of IP_HEADERS) {
-    const value = request.headers.get(header);
-    const address = value ? normaliseAddress(value.split(',')[0]) : undefined;
-    if (address) return `ip:${address}`;
-  }
-  return 'ip:unknown';
+  if (token && config.chatApiKeys.length > 0) return keyPrincipal(token);
+  return `ip:${forwardedAddress(request, config.trustedProxyHops) ?? 'unknown'}`;
 }

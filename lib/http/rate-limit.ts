@@ -1,5 +1,6 @@
 import { getConfig, type AppConfig } from '@/lib/config';
 import { HttpError } from '@/lib/http/errors';
+import { createSlots } from '@/lib/http/concurrency';
 import { getLogger } from '@/lib/observability/logger';
 import { getRedisClient, type RedisClient } from '@/lib/storage/redis';
 
@@ -149,9 +150,46 @@ function limiterFor(config: AppConfig): RateLimiter {
 }
 
 /**
- * Counts this request against `clientId`'s budget; throws `HttpError(429)` with `Retry-After`
- * once it is spent. Uses Redis when `REDIS_URL` is set, so all instances share one budget.
+ * Counts this request against `clientId`'s budget (`RATE_LIMIT_PER_MINUTE` unless another is
+ * given); throws `HttpError(429)` with `Retry-After` once it is spent. Uses Redis when
+ * `REDIS_URL` is set, so all instances share one budget.
  */
-export function enforceRateLimit(clientId: string, config: AppConfig = getConfig()): Promise<void> {
-  return limiterFor(config)(clientId, config.rateLimitPerMinute);
+export function enforceRateLimit(
+  clientId: string,
+  config: AppConfig = getConfig(),
+  limitPerMinute: number = config.rateLimitPerMinute,
+): Promise<void> {
+  return limiterFor(config)(clientId, limitPerMinute);
+}
+
+/** Resume and Stop: their own budget (`RESUME_RATE_LIMIT_PER_MINUTE`), apart from chat's. */
+export function enforceResumeRateLimit(clientId: string, config: AppConfig = getConfig()): Promise<void> {
+  return enforceRateLimit(`resume:${clientId}`, config, config.resumeRateLimitPerMinute);
+}
+
+const repliesInFlight = createSlots();
+
+/**
+ * Starts a reply counted against the client's replies in flight (`MAX_REPLIES_IN_FLIGHT` in
+ * this instance, 429 beyond it) until it has finished, whether read, stopped or abandoned:
+ * a client that hangs up on replies it keeps generating cannot pile up upstream requests.
+ */
+export async function limitRepliesInFlight<T extends { finished: Promise<void> }>(
+  clientId: string,
+  config: AppConfig,
+  start: () => Promise<T>,
+): Promise<T> {
+  const release = repliesInFlight.take(
+    clientId,
+    config.maxRepliesInFlight,
+    `Too many replies at once: at most ${config.maxRepliesInFlight} may be generating for one client. Wait for one to finish or stop it.`,
+  );
+  try {
+    const reply = await start();
+    void reply.finished.then(release);
+    return reply;
+  } catch (error) {
+    release();
+    throw error;
+  }
 }

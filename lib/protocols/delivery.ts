@@ -63,6 +63,8 @@ export async function collectReply(stream: ChatStream): Promise<CollectedReply> 
     if (done) break;
     if (value.type === 'text-delta') text += value.delta;
     else if (value.type === 'error') {
+      // Cancelled so the reply's slot (replies in flight) is freed at once.
+      void reader.cancel().catch(() => {});
       throw stream.failure() ?? new HttpError(502, 'upstream_error', value.errorText);
     } else if ((value.type === 'finish' || value.type === 'start') && value.messageMetadata) {
       metadata = { ...metadata, ...value.messageMetadata };

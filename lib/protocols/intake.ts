@@ -1,10 +1,13 @@
+import type { ChatRequest } from '@/lib/chat/request';
+import { startChatStream, type ChatStream } from '@/lib/chat/stream';
 import type { AppConfig } from '@/lib/config';
 import { admit, preflightResponse } from '@/lib/http/access';
 import { clientIdentity } from '@/lib/http/client-identity';
 import type { ErrorDialect } from '@/lib/http/errors';
 import { methodNotAllowed } from '@/lib/http/method-not-allowed';
 import { readJsonBody } from '@/lib/http/read-json';
-import { enforceRateLimit } from '@/lib/http/rate-limit';
+import { enforceRateLimit, limitRepliesInFlight } from '@/lib/http/rate-limit';
+import type { RequestLog } from '@/lib/observability/request-log';
 import { refuseWhileDraining } from '@/lib/server/lifecycle';
 
 /**
@@ -28,4 +31,9 @@ export function postOnly(dialect: ErrorDialect) {
     PATCH: notAllowed,
     DELETE: notAllowed,
   };
+}
+
+/** Starts the reply counted against the caller's replies in flight, as `/api/chat` does. */
+export function startCountedChat(request: Request, chat: ChatRequest, config: AppConfig, log: RequestLog): Promise<ChatStream> {
+  return limitRepliesInFlight(clientIdentity(request, config), config, () => startChatStream(chat, config, log));
 }

@@ -35,8 +35,10 @@ export async function startAppServer(settings: Record<string, string> = {}): Pro
     NODE_ENV: 'production',
     NEXT_TELEMETRY_DISABLED: '1',
     HOSTNAME: '127.0.0.1',
-    // Every test shares one client address; the per-minute budget must not be what a test hits.
+    // Every test shares one client address; the per-client budgets must not be what a test hits.
     RATE_LIMIT_PER_MINUTE: '10000',
+    RESUME_RATE_LIMIT_PER_MINUTE: '10000',
+    MAX_REPLIES_IN_FLIGHT: '100',
     ...settings,
     PORT: String(port),
   };

@@ -1,3 +1,4 @@
+import { ownedChat } from '@/lib/chat/chat-owner';
 import { parseChatRequest } from '@/lib/chat/request';
 import { negotiateFormat, respond } from '@/lib/chat/respond';
 import { startChatStream } from '@/lib/chat/stream';
@@ -6,7 +7,7 @@ import { apiRoute } from '@/lib/http/api-route';
 import { clientIdentity } from '@/lib/http/client-identity';
 import { methodNotAllowed } from '@/lib/http/method-not-allowed';
 import { readJsonBody } from '@/lib/http/read-json';
-import { enforceRateLimit } from '@/lib/http/rate-limit';
+import { enforceRateLimit, limitRepliesInFlight } from '@/lib/http/rate-limit';
 import { refuseWhileDraining } from '@/lib/server/lifecycle';
 
 // Node, not edge: resumable streams and shared rate limits keep state in-process or in Redis
@@ -21,16 +22,19 @@ export const maxDuration = 300;
 /**
  * Who may call is checked before the body is read, so strangers cost neither parsing nor
  * tokens; a server shutting down takes no new chat: drain check → admit (origin, authorization)
- * → limit → parse → stream → respond.
+ * → limit → parse → stream → respond. A conversation (`id`) is kept under its owner
+ * (lib/chat/chat-owner.ts).
  */
 export const POST = apiRoute(async (request, { config, cors, log }) => {
   refuseWhileDraining();
-  await admit(request, config);
-  await enforceRateLimit(clientIdentity(request, config), config);
+  const access = await admit(request, config);
+  const client = clientIdentity(request, config);
+  await enforceRateLimit(client, config);
   const chat = await parseChatRequest(await readJsonBody(request, config.limits.maxBodyBytes), config);
   const format = negotiateFormat(request, chat);
-  const stream = await startChatStream(chat, config, log);
-  return respond(stream, { format, request, chatId: chat.chatId, headers: cors, config });
+  const owned = chat.chatId ? ownedChat(request, access, chat.chatId) : undefined;
+  const stream = await limitRepliesInFlight(client, config, () => startChatStream(chat, config, log));
+  return respond(stream, { format, request, chatId: owned?.key, headers: { ...cors, ...owned?.headers }, config });
 });
 
 export function OPTIONS(request: Request): Response {

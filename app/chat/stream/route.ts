@@ -1,6 +1,5 @@
-import { startChatStream } from '@/lib/chat/stream';
 import { apiRoute } from '@/lib/http/api-route';
-import { admitJsonBody, postOnly } from '@/lib/protocols/intake';
+import { admitJsonBody, postOnly, startCountedChat } from '@/lib/protocols/intake';
 import { parseTutorialRequest } from '@/lib/protocols/requests';
 import { tutorialResponse } from '@/lib/protocols/tutorial';
 
@@ -13,7 +12,7 @@ export const maxDuration = 300;
 export const POST = apiRoute(
   async (request, { config, cors, log }) => {
     const { shape, chat } = parseTutorialRequest(await admitJsonBody(request, config), config, 'messages-sse');
-    const stream = await startChatStream(chat, config, log);
+    const stream = await startCountedChat(request, chat, config, log);
     return tutorialResponse(stream, { request, headers: cors }, shape);
   },
   { dialect: 'tutorial' },

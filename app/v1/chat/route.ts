@@ -1,6 +1,5 @@
-import { startChatStream } from '@/lib/chat/stream';
 import { apiRoute } from '@/lib/http/api-route';
-import { admitJsonBody, postOnly } from '@/lib/protocols/intake';
+import { admitJsonBody, postOnly, startCountedChat } from '@/lib/protocols/intake';
 import { responsesResponse } from '@/lib/protocols/openai-responses';
 import { parseResponsesRequest } from '@/lib/protocols/requests';
 
@@ -16,7 +15,7 @@ export const maxDuration = 300;
 export const POST = apiRoute(
   async (request, { config, cors, log }) => {
     const parsed = parseResponsesRequest(await admitJsonBody(request, config), config);
-    const stream = await startChatStream(parsed.chat, config, log);
+    const stream = await startCountedChat(request, parsed.chat, config, log);
     return responsesResponse(stream, { request, headers: cors }, { streaming: true, doneEvent: true });
   },
   { dialect: 'tutorial' },

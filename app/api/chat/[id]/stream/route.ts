@@ -1,10 +1,12 @@
-import { activeStreamId, finishedReply } from '@/lib/chat/active-streams';
+import { resumeReply } from '@/lib/chat/active-streams';
 import { readChatId } from '@/lib/chat/chat-id';
+import { ownedChat } from '@/lib/chat/chat-owner';
 import { sseHeaders } from '@/lib/chat/respond';
 import { admit, preflightResponse } from '@/lib/http/access';
 import { apiRoute } from '@/lib/http/api-route';
+import { clientIdentity } from '@/lib/http/client-identity';
 import { methodNotAllowed } from '@/lib/http/method-not-allowed';
-import { getResumableStreamContext } from '@/lib/storage/pubsub';
+import { enforceResumeRateLimit } from '@/lib/http/rate-limit';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -14,14 +16,13 @@ export const maxDuration = 300;
 /**
  * Resumes the chat's reply (`useChat` calls this on load): while it is generated, the whole
  * reply so far and then the rest as it comes; for a while after it ended, the finished reply.
- * 204 when there is neither.
+ * 204 when there is neither, or when the chat is not the caller's.
  */
 export const GET = apiRoute(async (request, { config, cors }, context: { params: Promise<{ id: string }> }) => {
-  await admit(request, config);
-  const chatId = await readChatId(context.params);
-  const streamId = await activeStreamId(chatId, config);
-  const resumed = streamId && (await getResumableStreamContext(config).resumeExistingStream(streamId));
-  const reply = resumed ? resumed.pipeThrough(new TextEncoderStream()) : await finishedReply(chatId, config);
+  const access = await admit(request, config);
+  await enforceResumeRateLimit(clientIdentity(request, config), config);
+  const chat = ownedChat(request, access, await readChatId(context.params));
+  const reply = await resumeReply(chat.key, config);
   if (!reply) return new Response(null, { status: 204, headers: cors });
   return new Response(reply, { headers: sseHeaders(cors) });
 });

@@ -1,6 +1,5 @@
-import { startChatStream } from '@/lib/chat/stream';
 import { apiRoute } from '@/lib/http/api-route';
-import { admitJsonBody, postOnly } from '@/lib/protocols/intake';
+import { admitJsonBody, postOnly, startCountedChat } from '@/lib/protocols/intake';
 import { chatCompletionsResponse } from '@/lib/protocols/openai-chat';
 import { parseChatCompletionsRequest } from '@/lib/protocols/requests';
 
@@ -13,7 +12,7 @@ export const maxDuration = 300;
 export const POST = apiRoute(
   async (request, { config, cors, log }) => {
     const completion = parseChatCompletionsRequest(await admitJsonBody(request, config), config);
-    const stream = await startChatStream(completion.chat, config, log);
+    const stream = await startCountedChat(request, completion.chat, config, log);
     return chatCompletionsResponse(stream, { request, headers: cors }, completion);
   },
   { dialect: 'openai' },
