@@ -57,9 +57,15 @@ test('a slow first token: the 200 starts with a heartbeat, more follow during th
 test('the AI SDK transport useChat uses (DefaultChatTransport) ignores the heartbeats; resuming gives the same reply', async () => {
   restore = useEnv(emulatorEnv(emulator, { STREAM_HEARTBEAT_MS: '200', STREAM_COALESCE_MS: '0' }));
   emulator.setScenario({ words: 6, firstTokenDelayMs: 1_200 });
+  let owner: Record<string, string> = {};
   const transport = new DefaultChatTransport({
     api: 'http://localhost/api/chat',
-    fetch: (input, init) => POST(new Request(input as string, init)),
+    fetch: async (input, init) => {
+      const response = await POST(new Request(input as string, init));
+      // The chat belongs to the token it was answered with (no key, no cookie here).
+      owner = { 'x-chat-token': response.headers.get('x-chat-token') ?? '' };
+      return response;
+    },
   });
   const stream = await transport.sendMessages({ chatId: 'transport-chat', messages, trigger: 'submit-message', messageId: undefined, abortSignal: undefined });
   const chunks: UIMessageChunk[] = [];
@@ -70,7 +76,7 @@ test('the AI SDK transport useChat uses (DefaultChatTransport) ignores the heart
   expect(chunks.at(-1)?.type).toBe('finish');
 
   // The resumed copy of the same reply parses just as cleanly.
-  const resumed = await resume(new Request('http://localhost/api/chat/transport-chat/stream'), { params: Promise.resolve({ id: 'transport-chat' }) });
+  const resumed = await resume(new Request('http://localhost/api/chat/transport-chat/stream', { headers: owner }), { params: Promise.resolve({ id: 'transport-chat' }) });
   expect(resumed.status).toBe(200);
   // Each once: nginx reads `no, no` as not "no" and would buffer the resumed stream.
   expect(resumed.headers.get('x-accel-buffering')).toBe('no');

@@ -77,6 +77,15 @@ test.each(['input', 'output'])('100,000-deep nesting inside a tool part\'s %s is
   expect(rawBody.length).toBeGreaterThan(600_000); // the nesting is in
   const response = await postChat(undefined, { rawBody });
   expect(response.status).toBe(400);
+  // The body reader refuses the depth before the parts are even looked at.
+  expect((await readErrorBody(response)).message).toMatch(/nested more than \d+ levels deep/);
+  expect(emulator.counters.requests).toBe(0);
+});
+
+test('a shallow tool part is refused by name, with what is accepted', async () => {
+  const tool = { type: 'tool-weather', toolCallId: 't1', state: 'output-available', input: { city: 'x' }, output: { ok: true } };
+  const response = await postChat({ messages: [user([text('weather?')]), { id: 'a1', role: 'assistant', parts: [tool] }, user([text('and now?')])] });
+  expect(response.status).toBe(400);
   expect((await readErrorBody(response)).message).toMatch(/parts must be/);
   expect(emulator.counters.requests).toBe(0);
 });

@@ -18,6 +18,9 @@ const API_KEY = 'fuzz-emulator-key-7f3a';
 const LIMITS = { maxBodyBytes: 4096, maxMessages: 5, maxMessageChars: 200 };
 /** Every call, body included, must be over well within this. */
 const CALL_TIMEOUT_MS = 5_000;
+// A property runs hundreds of calls; each is bounded by CALL_TIMEOUT_MS, the whole run only by
+// what a busy two-core CI machine needs for all of them.
+jest.setTimeout(120_000);
 
 let emulator: AzureEmulator;
 let restore: () => void;

@@ -113,7 +113,7 @@ describe('one log line per request', () => {
     restore = useEnv({ CHAT_API_KEYS: key });
     const response = await postChat({ message: 'hi' }, { headers: { authorization: `Bearer ${key}` } });
     await readUiStream(response);
-    expect((await lineOf(response)).client).toMatch(/^key:[0-9a-f]{16}$/);
+    expect((await lineOf(response)).client).toMatch(/^key:[0-9a-f]{32}$/);
     expect(logs.text()).not.toContain(key);
     expect(logs.text()).not.toContain('log-test-azure-key');
   });
@@ -145,7 +145,9 @@ describe('one log line per request', () => {
     const response = await postChat({ id: 'chat-to-stop', messages: [{ id: 'm1', role: 'user', parts: [{ type: 'text', text: 'hi' }] }] });
     // The answer is there, so the reply has started (its first token arrived).
     const reading = readUiStream(response);
-    await stopRoute(new Request('http://localhost/api/chat/chat-to-stop/stop', { method: 'POST' }), params('chat-to-stop'));
+    // Only the chat's owner may stop it: this caller has neither key nor cookie, so its token.
+    const owner = { 'x-chat-token': response.headers.get('x-chat-token') ?? '' };
+    await stopRoute(new Request('http://localhost/api/chat/chat-to-stop/stop', { method: 'POST', headers: owner }), params('chat-to-stop'));
     await reading;
     expect(await lineOf(response)).toMatchObject({ level: 'info', status: 200, ended: 'stopped' });
   });

@@ -1,6 +1,7 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startAzureEmulator, type AzureEmulator } from './support/azure-emulator';
@@ -78,6 +79,26 @@ async function call(what: string, pathname: string, init: RequestInit & { bearer
   const entry = { what, status: response.status, headers: JSON.stringify([...response.headers]), body };
   transcript.push(entry);
   return { ...entry, response };
+}
+
+/**
+ * A page load as a browser's address bar makes it. Not with fetch: it sends its own
+ * `Sec-Fetch-Mode: cors`, and the server issues sessions to navigations only.
+ */
+function navigate(what: string, pathname: string): Promise<{ status: number; body: string; setCookie?: string }> {
+  return new Promise((resolve, reject) => {
+    const headers = { accept: 'text/html', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' };
+    get(`${serverUrl}${pathname}`, { headers }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => (body += chunk));
+      response.on('end', () => {
+        const status = response.statusCode ?? 0;
+        transcript.push({ what, status, headers: JSON.stringify(response.headers), body });
+        resolve({ status, body, setCookie: response.headers['set-cookie']?.[0] });
+      });
+    }).on('error', reject);
+  });
 }
 
 const chatBody = (text: string, extra: Record<string, unknown> = {}) =>
@@ -169,10 +190,11 @@ describe('a fake Azure key given to a production build', () => {
     expect(health.status).toBe(200);
     expect(JSON.parse(health.body)).toMatchObject({ mode: 'azure', deployments: ['gpt-main', 'gpt-alt'] });
 
-    const page = await call('page /', '/', { bearer: null, headers: { accept: 'text/html' } });
+    // A browser's top-level navigation: the only request a session cookie is issued to.
+    const page = await navigate('page /', '/');
     expect(page.status).toBe(200);
     expect(page.body).toContain('<html');
-    sessionCookie = (page.response.headers.get('set-cookie') ?? '').split(';')[0];
+    sessionCookie = (page.setCookie ?? '').split(';')[0];
     expect(sessionCookie).toMatch(/^chat_session=/);
 
     emulator.setScenario({ words: 30 });

@@ -24,8 +24,11 @@ export const AssistantMessage = memo(function AssistantMessage({ message, stream
   const outcome = streaming ? undefined : replyOutcomeLabel(message.metadata);
   const usage = usageNote(message.metadata?.usage);
   const sources = replySources(message);
-  // A reply that is only a call to a tool this chat does not run has no text to show.
-  const tools = !text && !streaming ? calledTools(message) : [];
+  // A reply that is only a call to a tool this chat does not run has no text to show. The server
+  // leaves tool parts out of its stream, so the finish reason tells; a reply saved with its tool
+  // parts (or from another server) also names the tools.
+  const onlyToolCall = !text && !streaming && message.metadata?.finishReason === 'tool-calls';
+  const tools = calledTools(message);
 
   return (
     <article
@@ -35,9 +38,10 @@ export const AssistantMessage = memo(function AssistantMessage({ message, stream
       data-streaming={streaming || undefined}
     >
       <Markdown text={text} streaming={streaming} />
-      {tools.length > 0 && (
+      {onlyToolCall && (
         <p className="reply-note">
-          No text reply: the model asked to use {tools.map((name) => `“${name}”`).join(', ')}, which this chat does not run.
+          No text reply: the model asked to use {tools.length > 0 ? tools.map((name) => `“${name}”`).join(', ') : 'a tool'}, which
+          this chat does not run.
         </p>
       )}
       {sources.length > 0 && <ReplySources sources={sources} />}

@@ -12,21 +12,9 @@ import { numberedWords, startAzureEmulator, type AzureEmulator } from '../suppor
 import { readUiStream } from '../support/chat-client';
 import { startAppServer, type RunningAppServer } from './support/app-server';
 import { projectRoot } from './support/build';
-import { startCaddy, startNginx, type ReverseProxy } from './support/reverse-proxy';
+import { STOCK_NGINX_SITE, startCaddy, startNginx, type ReverseProxy } from './support/reverse-proxy';
 
 jest.setTimeout(120_000);
-
-/** What a tutorial's `location / { proxy_pass … }` looks like: every nginx default left alone. */
-const STOCK_NGINX_SITE = `
-server {
-  listen LISTEN;
-  location / {
-    proxy_pass http://UPSTREAM;
-    proxy_set_header Host $host;
-    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    proxy_read_timeout 2s;
-  }
-}`;
 
 /** A shipped config with its listen address and upstream made placeholders (and proof they were there). */
 function shipped(file: string, replacements: [string, string][]): string {
@@ -115,10 +103,13 @@ describe.each([
   test('resuming a reply streams the rest live', async () => {
     emulator.setScenario({ words: 30, tokensPerSecond: 10 });
     const chatId = `resume-${Date.now()}`;
-    const original = post(proxy.url, body(chatId)).then((response) => readUiStream(response));
+    const response = await post(proxy.url, body(chatId));
+    // A caller with neither key nor cookie owns its chat through the token it was handed.
+    const owner = { 'x-chat-token': response.headers.get('x-chat-token') ?? '' };
+    const original = readUiStream(response);
     await emulator.waitFor((counters) => counters.inFlight === 1, 5_000);
     await new Promise((resolve) => setTimeout(resolve, 800));
-    const resumed = await fetch(`${proxy.url}/api/chat/${chatId}/stream`);
+    const resumed = await fetch(`${proxy.url}/api/chat/${chatId}/stream`, { headers: owner });
     expect(resumed.status).toBe(200);
     const reply = await readUiStream(resumed);
     expect(reply.text).toBe(numberedWords(30));
@@ -145,7 +136,8 @@ describe.each([
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
     let received = '';
     while (!received.includes('"text-delta"')) received += (await reader.read()).value ?? '';
-    const stop = await fetch(`${proxy.url}/api/chat/${chatId}/stop`, { method: 'POST' });
+    const owner = { 'x-chat-token': response.headers.get('x-chat-token') ?? '' };
+    const stop = await fetch(`${proxy.url}/api/chat/${chatId}/stop`, { method: 'POST', headers: owner });
     expect(await stop.json()).toEqual({ stopped: true });
     for (;;) {
       const { done, value } = await reader.read();

@@ -5,7 +5,7 @@ import { startRedisServer, type RedisServer } from '../support/redis-server';
 import { startAppServer, type AppServer } from './support/app-server';
 
 /**
- * Two real `next start` instances of the built app sharing one redis-server, as on a scaled-out
+ * Two real instances of the built app (the standalone server) sharing one redis-server, as on a scaled-out
  * deployment: they share one rate-limit budget, a reply started on one can be resumed on the
  * other, and a Stop sent to either cancels the upstream request.
  */
@@ -28,6 +28,9 @@ beforeAll(async () => {
     REDIS_URL: redis.url,
     RATE_LIMIT_PER_MINUTE: '3',
     STREAM_COALESCE_MS: '0',
+    // The test stands in for the load balancer in front of both: the client address is the
+    // X-Forwarded-For entry it writes, before the socket address the server appends.
+    TRUSTED_PROXY_HOPS: '1',
   };
   first = await startAppServer(settings);
   second = await startAppServer(settings);

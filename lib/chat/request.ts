@@ -29,18 +29,42 @@ const MAX_ID_LENGTH = 200;
 
 /**
  * The parts the page sends back: the text of each message, and in its own earlier replies the
- * step markers and reasoning the stream produced. Nothing else: no files or image URLs (the
+ * step markers, reasoning and cited sources the stream produced (sources are only shown, never
+ * given to the model, and never fetched). Nothing else: no files or image URLs (the
  * server would fetch or forward them), no tool parts. Objects are rebuilt from the listed fields
  * only, so `providerMetadata` (which Azure would take as references to its stored items) and
  * any unknown field are dropped before the model sees the message.
  */
 export const ACCEPTED_PARTS =
-  'parts must be {"type":"text","text":"…"} (assistant messages may also hold "reasoning" and "step-start" parts)';
+  'parts must be {"type":"text","text":"…"} (assistant messages may also hold "reasoning", "step-start", "source-url" and "source-document" parts)';
+/** Long enough for any real citation; the rest of a source part is display text. */
+const MAX_URL_LENGTH = 2_048;
+const MAX_TITLE_LENGTH = 1_000;
+const sourceParts = [
+  z.object({
+    type: z.literal('source-url'),
+    sourceId: z.string().max(MAX_ID_LENGTH),
+    url: z.string().max(MAX_URL_LENGTH),
+    title: z.string().max(MAX_TITLE_LENGTH).optional(),
+  }),
+  z.object({
+    type: z.literal('source-document'),
+    sourceId: z.string().max(MAX_ID_LENGTH),
+    mediaType: z.string().max(MAX_ID_LENGTH),
+    title: z.string().max(MAX_TITLE_LENGTH),
+    filename: z.string().max(MAX_TITLE_LENGTH).optional(),
+  }),
+] as const;
 const partState = z.enum(['streaming', 'done']).optional();
 const textPart = z.object({ type: z.literal('text'), text: z.string(), state: partState });
 const assistantPart = z.discriminatedUnion(
   'type',
-  [textPart, z.object({ type: z.literal('reasoning'), text: z.string(), state: partState }), z.object({ type: z.literal('step-start') })],
+  [
+    textPart,
+    z.object({ type: z.literal('reasoning'), text: z.string(), state: partState }),
+    z.object({ type: z.literal('step-start') }),
+    ...sourceParts,
+  ],
   { error: ACCEPTED_PARTS },
 );
 const messageFields = {

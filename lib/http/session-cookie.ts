@@ -25,7 +25,13 @@ export const SESSION_TTL_SECONDS = 12 * 60 * 60;
 /** Where the shared secret lives in Redis. Deleting the key ends every session. */
 export const SESSION_SECRET_REDIS_KEY = 'chat-session-secret';
 
-const secrets = new Map<string, Promise<Buffer>>();
+/**
+ * Kept on a global, not in this module: the proxy (which issues cookies) and each route (which
+ * reads them) are bundled separately, so this module may exist in several copies in one process,
+ * and they must all sign with the same per-process secret.
+ */
+const SECRETS = Symbol.for('azure-streaming-chat.session-secrets');
+const secrets: Map<string, Promise<Buffer>> = ((globalThis as { [SECRETS]?: Map<string, Promise<Buffer>> })[SECRETS] ??= new Map());
 
 function remember(source: string, create: () => Promise<Buffer>): Promise<Buffer> {
   let secret = secrets.get(source);

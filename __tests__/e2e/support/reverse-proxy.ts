@@ -4,6 +4,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../support/free-port';
 
+/** What a tutorial's `location / { proxy_pass … }` looks like: every nginx default left alone. */
+export const STOCK_NGINX_SITE = `
+server {
+  listen LISTEN;
+  location / {
+    proxy_pass http://UPSTREAM;
+    proxy_set_header Host $host;
+    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    proxy_read_timeout 2s;
+  }
+}`;
+
 /** Debian's nginx or Caddy, started on a free loopback port in front of the app. */
 export interface ReverseProxy {
   url: string;
