@@ -96,12 +96,20 @@ export type AzureApiStyle = 'responses' | 'chat';
 
 /**
  * How the server proves itself to Azure OpenAI. `entra` names the @azure/identity credential:
- * `workload` (a federated token file: AKS, Vercel OIDC), `managed` (a user-assigned managed
+ * `workload` (a federated token file: AKS), `vercel` (Vercel's OIDC token, federated with an app
+ * registration or managed identity: see `vercelOidcToken`), `managed` (a user-assigned managed
  * identity named by AZURE_CLIENT_ID) or `default` (DefaultAzureCredential's chain).
  */
 export type AzureAuth =
   | { mode: 'key'; apiKey: string }
-  | { mode: 'entra'; credential: 'workload' | 'managed' | 'default'; clientId?: string; tenantId?: string; tokenFile?: string; authorityHost?: string };
+  | {
+      mode: 'entra';
+      credential: 'workload' | 'vercel' | 'managed' | 'default';
+      clientId?: string;
+      tenantId?: string;
+      tokenFile?: string;
+      authorityHost?: string;
+    };
 
 export interface AzureSettings {
   resourceName?: string;
@@ -171,18 +179,25 @@ function describeIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`);
 }
 
+/**
+ * Vercel's OIDC token (`VERCEL_OIDC_TOKEN`) shapes the config only by being there or not: the
+ * token itself is read when Entra ID is asked for a token (`vercelOidcToken`), never kept.
+ */
+const VERCEL_OIDC_TOKEN = 'VERCEL_OIDC_TOKEN';
+const hasVercelOidcToken = (env: Env) => Boolean(env[VERCEL_OIDC_TOKEN]?.trim());
+
 /** Pure: turns an environment into a config. Exported for tests; the app uses `getConfig()`. */
 export function loadConfig(env: Env): AppConfig {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     // A bad optional value must not take the site down: fall back to defaults and report it.
     const fallback = envSchema.parse({});
-    return { ...toConfig(fallback), mode: 'misconfigured', problems: describeIssues(parsed.error) };
+    return { ...toConfig(fallback, false), mode: 'misconfigured', problems: describeIssues(parsed.error) };
   }
-  return toConfig(parsed.data);
+  return toConfig(parsed.data, hasVercelOidcToken(env));
 }
 
-function toConfig(env: z.infer<typeof envSchema>): AppConfig {
+function toConfig(env: z.infer<typeof envSchema>, vercelOidc: boolean): AppConfig {
   const wantsAzure = Boolean(env.AZURE_RESOURCE_NAME || env.AZURE_BASE_URL);
   const problems: string[] = [];
   const authMode = env.AZURE_AUTH ?? (env.AZURE_API_KEY ? 'key' : 'entra');
@@ -205,7 +220,7 @@ function toConfig(env: z.infer<typeof envSchema>): AppConfig {
         ? {
             resourceName: env.AZURE_BASE_URL ? undefined : env.AZURE_RESOURCE_NAME,
             baseURL: env.AZURE_BASE_URL,
-            auth: azureAuth(authMode, env),
+            auth: azureAuth(authMode, env, vercelOidc),
             apiVersion: env.AZURE_API_VERSION,
           }
         : undefined,
@@ -247,9 +262,16 @@ function toConfig(env: z.infer<typeof envSchema>): AppConfig {
   };
 }
 
-function azureAuth(mode: 'key' | 'entra', env: z.infer<typeof envSchema>): AzureAuth {
+function entraCredential(env: z.infer<typeof envSchema>, vercelOidc: boolean): Extract<AzureAuth, { mode: 'entra' }>['credential'] {
+  if (env.AZURE_FEDERATED_TOKEN_FILE) return 'workload';
+  // Vercel has no managed identity: there, a client id means the app federated with its OIDC token.
+  if (vercelOidc && env.AZURE_TENANT_ID && env.AZURE_CLIENT_ID) return 'vercel';
+  return env.AZURE_CLIENT_ID ? 'managed' : 'default';
+}
+
+function azureAuth(mode: 'key' | 'entra', env: z.infer<typeof envSchema>, vercelOidc: boolean): AzureAuth {
   if (mode === 'key') return { mode, apiKey: env.AZURE_API_KEY! };
-  const credential = env.AZURE_FEDERATED_TOKEN_FILE ? 'workload' : env.AZURE_CLIENT_ID ? 'managed' : 'default';
+  const credential = entraCredential(env, vercelOidc);
   return {
     mode,
     credential,
@@ -275,13 +297,25 @@ export function onConfigLoaded(listener: (config: AppConfig) => void): void {
 
 /** The current config. Re-validated only when a relevant variable changed. */
 export function getConfig(): AppConfig {
-  const key = envKeys.map((name) => process.env[name] ?? '').join('\u0000');
+  const key = [...envKeys.map((name) => process.env[name] ?? ''), hasVercelOidcToken(process.env)].join('\u0000');
   if (cached?.key !== key) {
     const config = loadConfig(process.env);
     cached = { key, config };
     for (const listener of configListeners) listener(config);
   }
   return cached.config;
+}
+
+/**
+ * Vercel's OIDC token as it is now, for the Entra ID token exchange; `undefined` when unset.
+ * Read at each exchange rather than taken into the config: the token expires (hours, not the
+ * life of an instance) and Vercel replaces it in the environment, so a copy kept from start-up
+ * would go stale and Entra ID would refuse it. Keeping its value out of the config's cache key
+ * also means a refreshed token does not rebuild the provider and throw away the cached Entra
+ * token. Never log or return it.
+ */
+export function vercelOidcToken(): string | undefined {
+  return process.env[VERCEL_OIDC_TOKEN]?.trim() || undefined;
 }
 
 /** What the browser and `/api/health` may know: no keys, no URLs, no secrets. */
@@ -303,7 +337,12 @@ export function getPublicConfig(config: AppConfig = getConfig()): PublicConfig {
   };
 }
 
-const CREDENTIAL_NAMES = { workload: 'workload identity', managed: 'managed identity', default: 'DefaultAzureCredential' };
+const CREDENTIAL_NAMES = {
+  workload: 'workload identity',
+  vercel: 'Vercel OIDC',
+  managed: 'managed identity',
+  default: 'DefaultAzureCredential',
+};
 
 /** How the server signs in to Azure, for /api/health: `key`, `entra (managed identity)`, …; `none` for the demo. */
 export function describeAuth(config: AppConfig = getConfig()): string {
