@@ -84,18 +84,30 @@ describe('settings', () => {
   let restore: (() => void) | undefined;
   afterEach(() => restore?.());
   const settings = (overrides: Record<string, string | undefined>) =>
-    emulatorEnv(emulator, { AZURE_API_KEY: undefined, AZURE_AUTH: undefined, AZURE_FEDERATED_TOKEN_FILE: undefined, AZURE_TENANT_ID: TENANT_ID, AZURE_CLIENT_ID: CLIENT_ID, ...overrides });
+    emulatorEnv(emulator, { VERCEL: undefined, AZURE_API_KEY: undefined, AZURE_AUTH: undefined, AZURE_FEDERATED_TOKEN_FILE: undefined, AZURE_TENANT_ID: TENANT_ID, AZURE_CLIENT_ID: CLIENT_ID, ...overrides });
 
-  test('health names Vercel OIDC; without the tenant or the token it is not chosen', async () => {
-    const auth = async () => (await (await health(new Request('http://localhost/api/health'))).json()).auth;
-    restore = useEnv(settings({ VERCEL_OIDC_TOKEN: PRODUCTION_TOKEN }));
-    expect(await auth()).toBe('entra (Vercel OIDC)');
+  const healthOf = async () => {
+    const answer = await health(new Request('http://localhost/api/health'));
+    return { httpStatus: answer.status, ...(await answer.json()) };
+  };
+
+  test('health names Vercel OIDC', async () => {
+    restore = useEnv(settings({ VERCEL: '1', VERCEL_OIDC_TOKEN: PRODUCTION_TOKEN }));
+    expect(await healthOf()).toMatchObject({ httpStatus: 200, mode: 'azure', auth: 'entra (Vercel OIDC)' });
+  });
+
+  test('on Vercel, a client id without the token or the tenant is a configuration problem, not a managed identity', async () => {
+    restore = useEnv(settings({ VERCEL: '1', VERCEL_OIDC_TOKEN: undefined }));
+    expect(await healthOf()).toMatchObject({ httpStatus: 503, mode: 'misconfigured', problems: [expect.stringMatching(/^VERCEL_OIDC_TOKEN is not set: .*OIDC Federation/)] });
     restore();
     restore = useEnv(settings({ VERCEL_OIDC_TOKEN: PRODUCTION_TOKEN, AZURE_TENANT_ID: undefined }));
-    expect(await auth()).toBe('entra (managed identity)');
+    const answer = await healthOf();
+    expect(answer).toMatchObject({ httpStatus: 503, mode: 'misconfigured', problems: [expect.stringMatching(/^AZURE_TENANT_ID is not set/)] });
+    expect(JSON.stringify(answer)).not.toContain(PRODUCTION_TOKEN);
     restore();
+    // Elsewhere a client id alone still names a user-assigned managed identity.
     restore = useEnv(settings({ VERCEL_OIDC_TOKEN: undefined }));
-    expect(await auth()).toBe('entra (managed identity)');
+    expect(await healthOf()).toMatchObject({ httpStatus: 200, auth: 'entra (managed identity)' });
   });
 
   test('a refreshed token is read when it is needed, without rebuilding the config or keeping the token in it', () => {

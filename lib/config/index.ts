@@ -71,6 +71,8 @@ const envSchema = z.object({
   AZURE_FEDERATED_TOKEN_FILE: optionalText,
   AZURE_AUTHORITY_HOST: optionalText.pipe(z.url('must be an absolute https URL').optional()),
   IDENTITY_ENDPOINT: optionalText,
+  // Set by Vercel on its builds and functions ("1"): there, a client id can only mean OIDC federation.
+  VERCEL: optionalText,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Set by `next dev`: logs are made human-readable there only.
   NODE_ENV: optionalText,
@@ -197,20 +199,42 @@ export function loadConfig(env: Env): AppConfig {
   return toConfig(parsed.data, hasVercelOidcToken(env));
 }
 
-function toConfig(env: z.infer<typeof envSchema>, vercelOidc: boolean): AppConfig {
+/**
+ * Vercel has no managed identity, so a client id there (or beside a Vercel OIDC token) is meant
+ * for OIDC federation; say what it lacks rather than fail later as a managed identity.
+ */
+function vercelFederationProblem(env: z.infer<typeof envSchema>, vercelOidc: boolean): string | undefined {
+  if (!env.AZURE_CLIENT_ID || env.AZURE_FEDERATED_TOKEN_FILE || !(env.VERCEL || vercelOidc)) return undefined;
+  if (!vercelOidc) {
+    return 'VERCEL_OIDC_TOKEN is not set: on Vercel, signing in without a key needs OIDC Federation turned on for the project (or set AZURE_API_KEY).';
+  }
+  if (!env.AZURE_TENANT_ID) {
+    return 'AZURE_TENANT_ID is not set: Vercel OIDC federation needs the tenant of the app registration or identity named by AZURE_CLIENT_ID.';
+  }
+  return undefined;
+}
+
+function configProblems(env: z.infer<typeof envSchema>, authMode: 'key' | 'entra', vercelOidc: boolean): string[] {
   const wantsAzure = Boolean(env.AZURE_RESOURCE_NAME || env.AZURE_BASE_URL);
   const problems: string[] = [];
-  const authMode = env.AZURE_AUTH ?? (env.AZURE_API_KEY ? 'key' : 'entra');
   if (wantsAzure && authMode === 'key' && !env.AZURE_API_KEY) {
     problems.push('AZURE_API_KEY is not set: AZURE_AUTH=key needs the key of the resource.');
   }
+  const federation = wantsAzure && authMode === 'entra' ? vercelFederationProblem(env, vercelOidc) : undefined;
+  if (federation) problems.push(federation);
   if (wantsAzure && env.AZURE_DEPLOYMENTS.length === 0) {
     problems.push('AZURE_DEPLOYMENTS is not set: list at least one deployment name (comma-separated).');
   }
   if (!wantsAzure && (env.AZURE_API_KEY || env.AZURE_DEPLOYMENTS.length > 0)) {
     problems.push('AZURE_RESOURCE_NAME or AZURE_BASE_URL is not set: Azure settings were given without an endpoint.');
   }
+  return problems;
+}
 
+function toConfig(env: z.infer<typeof envSchema>, vercelOidc: boolean): AppConfig {
+  const wantsAzure = Boolean(env.AZURE_RESOURCE_NAME || env.AZURE_BASE_URL);
+  const authMode = env.AZURE_AUTH ?? (env.AZURE_API_KEY ? 'key' : 'entra');
+  const problems = configProblems(env, authMode, vercelOidc);
   const mode: AppConfig['mode'] = problems.length > 0 ? 'misconfigured' : wantsAzure ? 'azure' : 'demo';
   return {
     mode,
