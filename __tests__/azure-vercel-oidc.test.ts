@@ -22,6 +22,8 @@ const vercelToken = (environment: string) => {
   return `eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.c2lnbmF0dXJl`;
 };
 const PRODUCTION_TOKEN = vercelToken('production');
+// What Vercel would put in VERCEL_OIDC_TOKEN later, as the first one nears its expiry.
+const REFRESHED_TOKEN = vercelToken('production').replace(/\.c2lnbmF0dXJl$/, '.cmVmcmVzaGVk');
 let cert: ThrowawayCert;
 let emulator: AzureEmulator;
 let entra: EntraTokenEndpoint;
@@ -30,7 +32,7 @@ beforeAll(async () => {
   cert = makeThrowawayCert();
   emulator = await startAzureEmulator({ bearerTokens: true });
   // The federated credential on the app registration trusts production deployments only.
-  entra = await startEntraTokenEndpoint({ cert, emulator, tenantId: TENANT_ID, clientId: CLIENT_ID, federatedToken: PRODUCTION_TOKEN });
+  entra = await startEntraTokenEndpoint({ cert, emulator, tenantId: TENANT_ID, clientId: CLIENT_ID, federatedToken: [PRODUCTION_TOKEN, REFRESHED_TOKEN] });
 });
 afterAll(async () => {
   await Promise.all([entra?.close(), emulator?.close()]);
@@ -39,6 +41,7 @@ afterAll(async () => {
 beforeEach(() => {
   emulator.reset();
   entra.exchanges.length = 0;
+  entra.tokenLifetimeSeconds = 3600;
 });
 
 const vercelEnv = (token: string) => ({
@@ -59,6 +62,15 @@ test("Vercel's OIDC token is exchanged for an Entra ID token and the reply comes
   expect(emulator.requests[0].headers.authorization).toMatch(/^Bearer eyJ0eXAiOiJKV1QifQ\./);
   expect(log).not.toContain(PRODUCTION_TOKEN);
   expect(log).not.toMatch(/eyJ0eXAiOiJKV1QifQ/);
+}, 90_000);
+
+test('when Vercel replaces the token, the next exchange presents the new one', async () => {
+  // Entra tokens this short-lived are fetched anew for every chat, each time with an assertion.
+  entra.tokenLifetimeSeconds = 60;
+  const { answers, log } = await chatInChildProcess(emulator.url, vercelEnv(PRODUCTION_TOKEN), { VERCEL_OIDC_TOKEN: REFRESHED_TOKEN });
+  expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+  expect(entra.exchanges.map((exchange) => exchange.assertion)).toEqual([PRODUCTION_TOKEN, REFRESHED_TOKEN]);
+  expect(log).not.toContain(REFRESHED_TOKEN);
 }, 90_000);
 
 test('a token Entra ID does not trust (another environment) is a 503 naming what to check, with no token or stack', async () => {
