@@ -1,9 +1,8 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { startAzureEmulator, type AzureEmulator } from './support/azure-emulator';
+import { chatInChildProcess } from './support/chat-in-child-process';
 import { startEntraTokenEndpoint, type EntraTokenEndpoint } from './support/entra-token-endpoint';
 import { makeThrowawayCert, type ThrowawayCert } from './support/throwaway-cert';
 
@@ -36,19 +35,6 @@ afterAll(async () => {
   rmSync(tokenDir, { recursive: true, force: true });
 });
 
-async function chatInChildProcess(env: Record<string, string>) {
-  // Nothing from the machine's own identity or Azure settings.
-  const appEnv: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of Object.keys(appEnv)) if (/^(AZURE_|IDENTITY_|MSI_|LOG_LEVEL$)/.test(name)) delete appEnv[name];
-  const { stdout, stderr } = await promisify(execFile)(process.execPath, [path.resolve('node_modules/tsx/dist/cli.mjs'), '__tests__/support/chat-once.ts'], {
-    env: { ...appEnv, AZURE_BASE_URL: emulator.url, AZURE_DEPLOYMENTS: 'gpt-main', AZURE_API: 'chat', RATE_LIMIT_PER_MINUTE: '0', ...env },
-    timeout: 60_000,
-  });
-  const result = /^RESULT (.*)$/m.exec(stderr);
-  if (!result) throw new Error(`No result from the child process:\n${stderr}\n${stdout}`);
-  return { ...(JSON.parse(result[1]) as { status: number; body: string }), log: stdout };
-}
-
 const workloadEnv = () => ({
   AZURE_TENANT_ID: TENANT_ID,
   AZURE_CLIENT_ID: CLIENT_ID,
@@ -58,7 +44,7 @@ const workloadEnv = () => ({
 });
 
 test('the federated token is exchanged at the https authority and the reply comes with that token', async () => {
-  const { status, body, log } = await chatInChildProcess(workloadEnv());
+  const { status, body, log } = await chatInChildProcess(emulator.url, workloadEnv());
   expect({ status, body: JSON.parse(body) }).toEqual({ status: 200, body: expect.objectContaining({ text: 'w1 w2 w3 w4 w5' }) });
   expect(entra.exchanges).toEqual([
     { clientId: CLIENT_ID, assertion: FEDERATED_TOKEN, scope: 'https://cognitiveservices.azure.com/.default', grantType: 'client_credentials' },
@@ -71,7 +57,7 @@ test('the federated token is exchanged at the https authority and the reply come
 test('without the certificate trusted, the identity fails with a 503 naming the workload identity settings', async () => {
   const { NODE_EXTRA_CA_CERTS: _untrusted, ...env } = workloadEnv();
   void _untrusted;
-  const { status, body, log } = await chatInChildProcess(env);
+  const { status, body, log } = await chatInChildProcess(emulator.url, env);
   expect(status).toBe(503);
   expect(JSON.parse(body).error).toMatchObject({ code: 'identity_unavailable', message: expect.stringContaining('AZURE_FEDERATED_TOKEN_FILE') });
   expect(log).not.toContain(FEDERATED_TOKEN);

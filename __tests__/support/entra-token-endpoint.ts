@@ -2,7 +2,8 @@
  * A loopback Microsoft Entra ID token endpoint over TLS (the identity library insists on an
  * https authority), enough for a workload identity's client-credentials flow with a federated
  * token: OpenID metadata for the tenant, and `POST /{tenant}/oauth2/v2.0/token` that exchanges
- * the expected client assertion for a token the Azure emulator accepts.
+ * an expected client assertion (a federated token: a workload identity's file, Vercel's OIDC
+ * token) for a token the Azure emulator accepts.
  */
 import https from 'node:https';
 import type { AzureEmulator } from './azure-emulator';
@@ -20,11 +21,14 @@ export interface EntraTokenEndpoint {
   /** AZURE_AUTHORITY_HOST for the app. */
   authorityHost: string;
   exchanges: TokenExchange[];
+  /** Lifetime of the tokens it issues; under five minutes, the identity library asks anew each time. */
+  tokenLifetimeSeconds: number;
   close(): Promise<void>;
 }
 
-export async function startEntraTokenEndpoint(options: { cert: ThrowawayCert; emulator: Pick<AzureEmulator, 'issueToken'>; tenantId: string; clientId: string; federatedToken: string }): Promise<EntraTokenEndpoint> {
+export async function startEntraTokenEndpoint(options: { cert: ThrowawayCert; emulator: Pick<AzureEmulator, 'issueToken'>; tenantId: string; clientId: string; federatedToken: string | readonly string[] }): Promise<EntraTokenEndpoint> {
   const { tenantId } = options;
+  const accepted = ([] as string[]).concat(options.federatedToken);
   const server = https.createServer({ cert: options.cert.cert, key: options.cert.key }, (req, res) => {
     const url = new URL(req.url ?? '/', endpoint.authorityHost);
     const send = (status: number, body: unknown) => sendJson(res, status, body);
@@ -46,17 +50,18 @@ export async function startEntraTokenEndpoint(options: { cert: ThrowawayCert; em
         const form = new URLSearchParams(raw);
         const exchange = { clientId: form.get('client_id'), assertion: form.get('client_assertion'), scope: form.get('scope'), grantType: form.get('grant_type') };
         endpoint.exchanges.push(exchange);
-        if (exchange.clientId !== options.clientId || exchange.assertion !== options.federatedToken) {
+        if (exchange.clientId !== options.clientId || !accepted.includes(exchange.assertion ?? '')) {
           return send(401, { error: 'invalid_client', error_description: 'AADSTS700213: No matching federated identity record found.' });
         }
-        const { token } = options.emulator.issueToken(3600);
-        send(200, { token_type: 'Bearer', expires_in: 3600, ext_expires_in: 3600, access_token: token });
+        const lifetime = endpoint.tokenLifetimeSeconds;
+        const { token } = options.emulator.issueToken(lifetime);
+        send(200, { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: token });
       });
       return;
     }
     send(404, { error: 'not_found' });
   });
   const { origin, close } = await listenOnLoopback(server, 'https');
-  const endpoint: EntraTokenEndpoint = { authorityHost: origin, exchanges: [], close };
+  const endpoint: EntraTokenEndpoint = { authorityHost: origin, exchanges: [], tokenLifetimeSeconds: 3600, close };
   return endpoint;
 }

@@ -1,16 +1,18 @@
 import {
+  ClientAssertionCredential,
   DefaultAzureCredential,
   getBearerTokenProvider,
   ManagedIdentityCredential,
   WorkloadIdentityCredential,
   type TokenCredential,
 } from '@azure/identity';
-import type { AzureAuth } from '@/lib/config';
+import { type AzureAuth, vercelOidcToken } from '@/lib/config';
 
 /**
  * Keyless sign-in to Azure OpenAI with Microsoft Entra ID. The credential is chosen from the
- * settings (a federated token file → workload identity; AZURE_CLIENT_ID → that user-assigned
- * managed identity; otherwise DefaultAzureCredential's chain), and `getBearerTokenProvider`
+ * settings (a federated token file → workload identity; Vercel's OIDC token with AZURE_TENANT_ID
+ * and AZURE_CLIENT_ID → a client assertion; AZURE_CLIENT_ID → that user-assigned managed
+ * identity; otherwise DefaultAzureCredential's chain), and `getBearerTokenProvider`
  * caches its token and refreshes it in the background before it expires, so a chat normally
  * waits for no token request at all.
  */
@@ -31,17 +33,25 @@ export class AzureIdentityError extends Error {
   }
 }
 
+/** Vercel's current OIDC token, asked for at each exchange (Vercel replaces it as it expires). */
+async function currentVercelOidcToken(): Promise<string> {
+  const token = vercelOidcToken();
+  if (!token) throw new Error('VERCEL_OIDC_TOKEN is no longer set.');
+  return token;
+}
+
 function createCredential(auth: EntraAuth): TokenCredential {
+  const authority = {
+    authorityHost: auth.authorityHost,
+    // A custom authority (a sovereign or private cloud) is used as given: asking the public
+    // cloud's discovery endpoint about it would fail where that endpoint is unreachable.
+    disableInstanceDiscovery: auth.authorityHost !== undefined,
+  };
   if (auth.credential === 'workload') {
-    return new WorkloadIdentityCredential({
-      tenantId: auth.tenantId,
-      clientId: auth.clientId,
-      tokenFilePath: auth.tokenFile,
-      authorityHost: auth.authorityHost,
-      // A custom authority (a sovereign or private cloud) is used as given: asking the public
-      // cloud's discovery endpoint about it would fail where that endpoint is unreachable.
-      disableInstanceDiscovery: auth.authorityHost !== undefined,
-    });
+    return new WorkloadIdentityCredential({ tenantId: auth.tenantId, clientId: auth.clientId, tokenFilePath: auth.tokenFile, ...authority });
+  }
+  if (auth.credential === 'vercel') {
+    return new ClientAssertionCredential(auth.tenantId!, auth.clientId!, currentVercelOidcToken, authority);
   }
   if (auth.credential === 'managed') return new ManagedIdentityCredential({ clientId: auth.clientId! });
   return new DefaultAzureCredential();
@@ -50,6 +60,8 @@ function createCredential(auth: EntraAuth): TokenCredential {
 const WHAT_IS_NEEDED: Record<EntraAuth['credential'], string> = {
   workload:
     'the workload identity (AZURE_TENANT_ID, AZURE_CLIENT_ID and the token file AZURE_FEDERATED_TOKEN_FILE, federated with that app registration)',
+  vercel:
+    "Vercel OIDC federation (AZURE_TENANT_ID, AZURE_CLIENT_ID, and a federated credential on that app registration or managed identity trusting Vercel's issuer, subject and audience for this project and environment)",
   managed:
     'the user-assigned managed identity named by AZURE_CLIENT_ID (assigned to this app, with IDENTITY_ENDPOINT and IDENTITY_HEADER set by the platform)',
   default:

@@ -71,6 +71,8 @@ const envSchema = z.object({
   AZURE_FEDERATED_TOKEN_FILE: optionalText,
   AZURE_AUTHORITY_HOST: optionalText.pipe(z.url('must be an absolute https URL').optional()),
   IDENTITY_ENDPOINT: optionalText,
+  // Set by Vercel on its builds and functions ("1"): there, a client id can only mean OIDC federation.
+  VERCEL: optionalText,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Set by `next dev`: logs are made human-readable there only.
   NODE_ENV: optionalText,
@@ -96,12 +98,20 @@ export type AzureApiStyle = 'responses' | 'chat';
 
 /**
  * How the server proves itself to Azure OpenAI. `entra` names the @azure/identity credential:
- * `workload` (a federated token file: AKS, Vercel OIDC), `managed` (a user-assigned managed
+ * `workload` (a federated token file: AKS), `vercel` (Vercel's OIDC token, federated with an app
+ * registration or managed identity: see `vercelOidcToken`), `managed` (a user-assigned managed
  * identity named by AZURE_CLIENT_ID) or `default` (DefaultAzureCredential's chain).
  */
 export type AzureAuth =
   | { mode: 'key'; apiKey: string }
-  | { mode: 'entra'; credential: 'workload' | 'managed' | 'default'; clientId?: string; tenantId?: string; tokenFile?: string; authorityHost?: string };
+  | {
+      mode: 'entra';
+      credential: 'workload' | 'vercel' | 'managed' | 'default';
+      clientId?: string;
+      tenantId?: string;
+      tokenFile?: string;
+      authorityHost?: string;
+    };
 
 export interface AzureSettings {
   resourceName?: string;
@@ -171,31 +181,60 @@ function describeIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`);
 }
 
+/**
+ * Vercel's OIDC token (`VERCEL_OIDC_TOKEN`) shapes the config only by being there or not: the
+ * token itself is read when Entra ID is asked for a token (`vercelOidcToken`), never kept.
+ */
+const VERCEL_OIDC_TOKEN = 'VERCEL_OIDC_TOKEN';
+const hasVercelOidcToken = (env: Env) => Boolean(env[VERCEL_OIDC_TOKEN]?.trim());
+
 /** Pure: turns an environment into a config. Exported for tests; the app uses `getConfig()`. */
 export function loadConfig(env: Env): AppConfig {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     // A bad optional value must not take the site down: fall back to defaults and report it.
     const fallback = envSchema.parse({});
-    return { ...toConfig(fallback), mode: 'misconfigured', problems: describeIssues(parsed.error) };
+    return { ...toConfig(fallback, false), mode: 'misconfigured', problems: describeIssues(parsed.error) };
   }
-  return toConfig(parsed.data);
+  return toConfig(parsed.data, hasVercelOidcToken(env));
 }
 
-function toConfig(env: z.infer<typeof envSchema>): AppConfig {
+/**
+ * Vercel has no managed identity, so a client id there (or beside a Vercel OIDC token) is meant
+ * for OIDC federation; say what it lacks rather than fail later as a managed identity.
+ */
+function vercelFederationProblem(env: z.infer<typeof envSchema>, vercelOidc: boolean): string | undefined {
+  if (!env.AZURE_CLIENT_ID || env.AZURE_FEDERATED_TOKEN_FILE || !(env.VERCEL || vercelOidc)) return undefined;
+  if (!vercelOidc) {
+    return 'VERCEL_OIDC_TOKEN is not set: on Vercel, signing in without a key needs OIDC Federation turned on for the project (or set AZURE_API_KEY).';
+  }
+  if (!env.AZURE_TENANT_ID) {
+    return 'AZURE_TENANT_ID is not set: Vercel OIDC federation needs the tenant of the app registration or identity named by AZURE_CLIENT_ID.';
+  }
+  return undefined;
+}
+
+function configProblems(env: z.infer<typeof envSchema>, authMode: 'key' | 'entra', vercelOidc: boolean): string[] {
   const wantsAzure = Boolean(env.AZURE_RESOURCE_NAME || env.AZURE_BASE_URL);
   const problems: string[] = [];
-  const authMode = env.AZURE_AUTH ?? (env.AZURE_API_KEY ? 'key' : 'entra');
   if (wantsAzure && authMode === 'key' && !env.AZURE_API_KEY) {
     problems.push('AZURE_API_KEY is not set: AZURE_AUTH=key needs the key of the resource.');
   }
+  const federation = wantsAzure && authMode === 'entra' ? vercelFederationProblem(env, vercelOidc) : undefined;
+  if (federation) problems.push(federation);
   if (wantsAzure && env.AZURE_DEPLOYMENTS.length === 0) {
     problems.push('AZURE_DEPLOYMENTS is not set: list at least one deployment name (comma-separated).');
   }
   if (!wantsAzure && (env.AZURE_API_KEY || env.AZURE_DEPLOYMENTS.length > 0)) {
     problems.push('AZURE_RESOURCE_NAME or AZURE_BASE_URL is not set: Azure settings were given without an endpoint.');
   }
+  return problems;
+}
 
+function toConfig(env: z.infer<typeof envSchema>, vercelOidc: boolean): AppConfig {
+  const wantsAzure = Boolean(env.AZURE_RESOURCE_NAME || env.AZURE_BASE_URL);
+  const authMode = env.AZURE_AUTH ?? (env.AZURE_API_KEY ? 'key' : 'entra');
+  const problems = configProblems(env, authMode, vercelOidc);
   const mode: AppConfig['mode'] = problems.length > 0 ? 'misconfigured' : wantsAzure ? 'azure' : 'demo';
   return {
     mode,
@@ -205,7 +244,7 @@ function toConfig(env: z.infer<typeof envSchema>): AppConfig {
         ? {
             resourceName: env.AZURE_BASE_URL ? undefined : env.AZURE_RESOURCE_NAME,
             baseURL: env.AZURE_BASE_URL,
-            auth: azureAuth(authMode, env),
+            auth: azureAuth(authMode, env, vercelOidc),
             apiVersion: env.AZURE_API_VERSION,
           }
         : undefined,
@@ -247,9 +286,16 @@ function toConfig(env: z.infer<typeof envSchema>): AppConfig {
   };
 }
 
-function azureAuth(mode: 'key' | 'entra', env: z.infer<typeof envSchema>): AzureAuth {
+function entraCredential(env: z.infer<typeof envSchema>, vercelOidc: boolean): Extract<AzureAuth, { mode: 'entra' }>['credential'] {
+  if (env.AZURE_FEDERATED_TOKEN_FILE) return 'workload';
+  // Vercel has no managed identity: there, a client id means the app federated with its OIDC token.
+  if (vercelOidc && env.AZURE_TENANT_ID && env.AZURE_CLIENT_ID) return 'vercel';
+  return env.AZURE_CLIENT_ID ? 'managed' : 'default';
+}
+
+function azureAuth(mode: 'key' | 'entra', env: z.infer<typeof envSchema>, vercelOidc: boolean): AzureAuth {
   if (mode === 'key') return { mode, apiKey: env.AZURE_API_KEY! };
-  const credential = env.AZURE_FEDERATED_TOKEN_FILE ? 'workload' : env.AZURE_CLIENT_ID ? 'managed' : 'default';
+  const credential = entraCredential(env, vercelOidc);
   return {
     mode,
     credential,
@@ -275,13 +321,25 @@ export function onConfigLoaded(listener: (config: AppConfig) => void): void {
 
 /** The current config. Re-validated only when a relevant variable changed. */
 export function getConfig(): AppConfig {
-  const key = envKeys.map((name) => process.env[name] ?? '').join('\u0000');
+  const key = [...envKeys.map((name) => process.env[name] ?? ''), hasVercelOidcToken(process.env)].join('\u0000');
   if (cached?.key !== key) {
     const config = loadConfig(process.env);
     cached = { key, config };
     for (const listener of configListeners) listener(config);
   }
   return cached.config;
+}
+
+/**
+ * Vercel's OIDC token as it is now, for the Entra ID token exchange; `undefined` when unset.
+ * Read at each exchange rather than taken into the config: the token expires (hours, not the
+ * life of an instance) and Vercel replaces it in the environment, so a copy kept from start-up
+ * would go stale and Entra ID would refuse it. Keeping its value out of the config's cache key
+ * also means a refreshed token does not rebuild the provider and throw away the cached Entra
+ * token. Never log or return it.
+ */
+export function vercelOidcToken(): string | undefined {
+  return process.env[VERCEL_OIDC_TOKEN]?.trim() || undefined;
 }
 
 /** What the browser and `/api/health` may know: no keys, no URLs, no secrets. */
@@ -303,7 +361,12 @@ export function getPublicConfig(config: AppConfig = getConfig()): PublicConfig {
   };
 }
 
-const CREDENTIAL_NAMES = { workload: 'workload identity', managed: 'managed identity', default: 'DefaultAzureCredential' };
+const CREDENTIAL_NAMES = {
+  workload: 'workload identity',
+  vercel: 'Vercel OIDC',
+  managed: 'managed identity',
+  default: 'DefaultAzureCredential',
+};
 
 /** How the server signs in to Azure, for /api/health: `key`, `entra (managed identity)`, …; `none` for the demo. */
 export function describeAuth(config: AppConfig = getConfig()): string {
