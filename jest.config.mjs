@@ -32,6 +32,10 @@ const config = {
   moduleNameMapper: { '^@/(.*)$': '<rootDir>/$1', ...importOnlyEntries },
   // Builds the app once for the browser tests in __tests__/e2e (skipped with E2E_SKIP_BUILD=1).
   globalSetup: '<rootDir>/__tests__/e2e/support/global-setup.ts',
+  // The route tests load several copies of the app in one process (two "instances" on one
+  // redis-server); a handle one of them keeps (a store subscription) must not keep CI waiting
+  // after every test has finished.
+  forceExit: true,
 };
 
 export default async function jestConfig() {

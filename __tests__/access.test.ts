@@ -156,8 +156,13 @@ describe('session cookie', () => {
 
 describe('the session secret is never derived from the API keys', () => {
   type CookieModule = typeof import('@/lib/http/session-cookie') & { close: () => Promise<void> };
-  /** A fresh copy of the module: what another server process would have. */
-  async function instance(): Promise<CookieModule> {
+  /**
+   * A fresh copy of the module: what another server process would have (its own globals), or
+   * with `sameProcess` another bundle of the same process (the proxy and the routes are bundled
+   * separately, so one process holds several copies of the module).
+   */
+  async function instance({ sameProcess = false } = {}): Promise<CookieModule> {
+    if (!sameProcess) delete (globalThis as Record<symbol, unknown>)[Symbol.for('azure-streaming-chat.session-secrets')];
     let loaded!: CookieModule;
     await jest.isolateModulesAsync(async () => {
       const cookies = await import('@/lib/http/session-cookie');
@@ -177,6 +182,11 @@ describe('the session secret is never derived from the API keys', () => {
     // Same keys, yet a cookie from one process means nothing to the other: nothing to guess offline.
     expect(await accepts(a, a, locked)).toBe(true);
     expect(await accepts(a, b, locked)).toBe(false);
+  });
+
+  test('copies of the module in one process (the proxy and each route) sign with the same random secret', async () => {
+    const [proxy, route] = [await instance(), await instance({ sameProcess: true })];
+    expect(await accepts(proxy, route, locked)).toBe(true);
   });
 
   test('SESSION_SECRET: every instance with it accepts the cookies, whatever the keys', async () => {
