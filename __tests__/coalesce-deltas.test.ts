@@ -1,6 +1,7 @@
 import type { UIMessageChunk } from 'ai';
 import fc from 'fast-check';
-import { coalesceDeltas, coalesceSseDeltas, coalescingFetch } from '@/lib/chat/coalesce-deltas';
+import { coalesceSseDeltas, coalescingFetch } from '@/lib/ai/coalescing-fetch';
+import { coalesceDeltas } from '@/lib/chat/coalesce-deltas';
 
 type Step = { gap: number; chunk: UIMessageChunk };
 
@@ -365,10 +366,28 @@ describe('coalescingFetch', () => {
   });
 });
 
-describe('coalesceSseDeltas with CRLF framing', () => {
-  it('passes CRLF-framed streams through untouched', async () => {
-    const input = chatReply(words(10)).map((e) => e.replace(/\n/g, '\r\n'));
-    const out = await runSse(input.map((bytes) => ({ gap: 1, bytes })), 30);
-    expect(out).toBe(input.join(''));
+describe('coalesceSseDeltas with other SSE framing', () => {
+  it('reads CRLF-framed streams like LF ones: text merged, every other event kept', async () => {
+    const lf = chatReply(words(10));
+    const out = await runSse(lf.map((e) => ({ gap: 1, bytes: e.replace(/\n/g, '\r\n') })), 30);
+    const events = parseSse(out);
+    expect(events.map((e) => e.text).filter(Boolean).join('')).toBe(words(10).join(''));
+    const others = (blocks: string[]) => blocks.filter((b) => !parseSse(b)[0].text);
+    expect(others(events.map((e) => e.block))).toEqual(others(lf));
+    expect(events.length).toBeLessThan(lf.length);
+  });
+
+  it('passes comments, ids and multi-line data on unmerged, in order, after the text held before them', async () => {
+    const input = [
+      chatDelta('a'),
+      ': keep-alive\n\n',
+      chatDelta('b'),
+      chatDelta('c'),
+      `id: 7\n${chatDelta('d')}`,
+      'data: {"x":\ndata: 1}\n\n',
+      'retry: 1000\n\n',
+      chatDelta('e'),
+    ].join('');
+    expect(await runSse([{ gap: 0, bytes: input }], 30)).toBe(input);
   });
 });

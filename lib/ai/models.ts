@@ -1,10 +1,14 @@
-import { createAzure, type AzureOpenAIProvider } from '@ai-sdk/azure';
+import 'server-only';
+import { createAzure } from '@ai-sdk/azure';
 import type { LanguageModel } from 'ai';
 import { type AppConfig, getConfig } from '@/lib/config';
-import { coalescingFetch } from '@/lib/chat/coalesce-deltas';
+import { coalesceDeltas } from '@/lib/chat/coalesce-deltas';
 import { coalesceWindow } from '@/lib/chat/coalesce-window';
+import type { ChatChunk } from '@/lib/chat/metadata';
 import { HttpError } from '@/lib/http/errors';
+import { perConfig } from '@/lib/util/per-key';
 import { entraTokenProvider } from './azure-identity';
+import { coalescingFetch } from './coalescing-fetch';
 import { createDemoModel } from './demo-model';
 
 /**
@@ -13,43 +17,35 @@ import { createDemoModel } from './demo-model';
  * (not per request) so the streaming hot path does no setup work.
  */
 
-const providers = new WeakMap<AppConfig, AzureOpenAIProvider>();
-const demoModels = new WeakMap<AppConfig, LanguageModel>();
+const azureProvider = perConfig((config) => {
+  const { resourceName, baseURL, auth, apiVersion } = config.azure!;
+  return createAzure({
+    resourceName,
+    baseURL,
+    ...(auth.mode === 'key' ? { apiKey: auth.apiKey } : { tokenProvider: entraTokenProvider(auth) }),
+    apiVersion,
+    // Merging Azure's token events before the SDK parses them removes most of the per-token
+    // work of the whole pipeline (its parsing, validation and stream layers run once per merged
+    // event), and more under load, when the window widens.
+    fetch: coalescingFetch({ windowMs: coalesceWindow(config) }),
+  });
+});
 
-function azureProvider(config: AppConfig): AzureOpenAIProvider {
-  let provider = providers.get(config);
-  if (!provider) {
-    const { resourceName, baseURL, auth, apiVersion } = config.azure!;
-    provider = createAzure({
-      resourceName,
-      baseURL,
-      ...(auth.mode === 'key' ? { apiKey: auth.apiKey } : { tokenProvider: entraTokenProvider(auth) }),
-      apiVersion,
-      // Merging Azure's token events before the SDK parses them removes most of the per-token
-      // work of the whole pipeline (bench/results/cuts.md: burst CPU -68 %; more under load,
-      // when the window widens).
-      fetch: coalescingFetch({ windowMs: coalesceWindow(config) }),
-    });
-    providers.set(config, provider);
-  }
-  return provider;
-}
+const demoModel = perConfig((config): LanguageModel => createDemoModel(config.demoTokensPerSecond));
 
-function demoModel(config: AppConfig): LanguageModel {
-  let model = demoModels.get(config);
-  if (!model) {
-    model = createDemoModel(config.demoTokensPerSecond);
-    demoModels.set(config, model);
-  }
-  return model;
-}
+/** A step the reply's UI chunks go through before delivery. */
+export type ChunkStep = () => TransformStream<ChatChunk, ChatChunk>;
 
 export interface ResolvedModel {
   model: LanguageModel;
   /** The deployment (or demo) name, as reported back to clients. */
   modelId: string;
-  /** Its text deltas arrive already merged (Azure's events are coalesced before the SDK parses them). */
-  coalescedUpstream: boolean;
+  /**
+   * What merges the reply's text deltas on their way to the client, if anything must here: the
+   * demo model's tokens, when coalescing is on. Azure's are merged before the SDK parses them
+   * (`coalescingFetch`), so a second window would only make them wait longer.
+   */
+  mergeDeltas?: ChunkStep;
 }
 
 export function resolveModel(requested: string | undefined, config: AppConfig = getConfig()): ResolvedModel {
@@ -60,11 +56,12 @@ export function resolveModel(requested: string | undefined, config: AppConfig = 
   if (!config.deployments.includes(modelId)) {
     throw new HttpError(404, 'unknown_model', `Unknown model "${modelId}". Available: ${config.deployments.join(', ')}.`);
   }
-  if (config.mode === 'demo') return { model: demoModel(config), modelId, coalescedUpstream: false };
+  if (config.mode === 'demo') return { model: demoModel(config), modelId, mergeDeltas: demoDeltaMerger(config) };
   const azure = azureProvider(config);
-  return {
-    model: config.api === 'chat' ? azure.chat(modelId) : azure.responses(modelId),
-    modelId,
-    coalescedUpstream: config.streamCoalesceMs > 0,
-  };
+  return { model: config.api === 'chat' ? azure.chat(modelId) : azure.responses(modelId), modelId };
+}
+
+function demoDeltaMerger(config: AppConfig): ChunkStep | undefined {
+  if (config.streamCoalesceMs <= 0) return undefined;
+  return () => coalesceDeltas<ChatChunk>({ windowMs: coalesceWindow(config) });
 }

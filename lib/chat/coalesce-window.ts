@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { AppConfig } from '@/lib/config';
+import { perConfig } from '@/lib/util/per-key';
 
 /**
  * How long a streamed text delta may be held to merge it with the next ones, widened while this
@@ -47,15 +48,60 @@ export function recentEventLoopUtilization(sampleMs = 200): () => number {
   };
 }
 
-const windows = new WeakMap<AppConfig, () => number>();
+const adaptiveWindowOf = perConfig((config) => adaptiveWindow({ baseMs: config.streamCoalesceMs, maxMs: config.streamCoalesceMaxMs }));
 
 /** The coalescing window this configuration asks for: 0 (off) or one adaptive window per process. */
 export function coalesceWindow(config: AppConfig): number | (() => number) {
-  if (config.streamCoalesceMs <= 0) return 0;
-  let window = windows.get(config);
-  if (!window) {
-    window = adaptiveWindow({ baseMs: config.streamCoalesceMs, maxMs: config.streamCoalesceMaxMs });
-    windows.set(config, window);
-  }
-  return window;
+  return config.streamCoalesceMs <= 0 ? 0 : adaptiveWindowOf(config);
+}
+
+export interface CoalesceDeltasOptions {
+  /**
+   * Longest time a delta may be held back, in milliseconds: a number (0 disables coalescing) or
+   * a function asked each time a window opens (`adaptiveWindow` widens it under load).
+   */
+  windowMs: number | (() => number);
+}
+
+/** The window as a function, or undefined when coalescing is off. */
+export function windowOf({ windowMs }: CoalesceDeltasOptions): (() => number) | undefined {
+  if (typeof windowMs === 'function') return windowMs;
+  return windowMs > 0 ? () => windowMs : undefined;
+}
+
+/**
+ * The leading/trailing window both coalescers (UI chunks, upstream SSE) share. `open()` starts a
+ * window; when it ends, `sendHeld()` sends what was held meanwhile: if there was something, the
+ * next window opens at once, otherwise none is open until the next `open()`. So the first delta
+ * is never delayed, a held one waits at most one window, and order is kept.
+ */
+export function holdWindow(windowMs: () => number, sendHeld: () => boolean) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  const end = () => {
+    timer = undefined;
+    if (stopped) return;
+    try {
+      if (sendHeld()) timer = setTimeout(end, windowMs());
+    } catch {
+      // The reader went away (client disconnected); the stream's own cancel handles the rest.
+      stopped = true;
+    }
+  };
+  const close = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+  };
+  return {
+    isOpen: () => timer !== undefined,
+    open: () => {
+      timer = setTimeout(end, windowMs());
+    },
+    close,
+    /** For good: the stream ended or was cancelled. */
+    stop: () => {
+      stopped = true;
+      close();
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import type { UIMessage } from 'ai';
+import type { InferUIMessageChunk, UIMessage } from 'ai';
 import { z } from 'zod';
 
 /**
@@ -24,3 +24,6 @@ export const chatMessageMetadataSchema = z.object({
 export type ChatMessageMetadata = z.infer<typeof chatMessageMetadataSchema>;
 
 export type ChatMessage = UIMessage<ChatMessageMetadata>;
+
+/** One chunk of a reply's AI SDK UI message stream. */
+export type ChatChunk = InferUIMessageChunk<ChatMessage>;

@@ -1,16 +1,25 @@
-import { createUIMessageStreamResponse, UI_MESSAGE_STREAM_HEADERS } from 'ai';
+import 'server-only';
+import { createUIMessageStreamResponse } from 'ai';
 import type { AppConfig } from '@/lib/config';
 import { HttpError } from '@/lib/http/errors';
-import { cancelOnHangUp, collectReply, encodedResponse, jsonAnswer, TEXT_CONTENT_TYPE, type CollectedReply } from '@/lib/protocols/delivery';
+import {
+  cancelOnHangUp,
+  collectReply,
+  encodedResponse,
+  endableOnShutdown,
+  jsonAnswer,
+  sseHeaders,
+  TEXT_CONTENT_TYPE,
+  type CollectedReply,
+} from '@/lib/protocols/delivery';
 import { textEncoder } from '@/lib/protocols/text';
 import { getLogger } from '@/lib/observability/logger';
-import { outliveConnection, trackReply } from '@/lib/server/lifecycle';
+import { outliveConnection } from '@/lib/server/lifecycle';
 import { getResumableStreamContext } from '@/lib/storage/pubsub';
 import { recordFinishedReply, registerActiveStream } from './active-streams';
-import { coalesceDeltas } from './coalesce-deltas';
-import { coalesceWindow } from './coalesce-window';
 import type { ChatRequest } from './request';
-import type { ChatChunk, ChatStream } from './stream';
+import type { ChatChunk } from './metadata';
+import type { ChatStream } from './stream';
 
 /**
  * Turns a started chat stream into the response the client asked for:
@@ -36,27 +45,6 @@ export function negotiateFormat(request: Request, chat: Pick<ChatRequest, 'strea
   return accept.includes('application/json') ? 'json' : 'ui';
 }
 
-/**
- * Headers asking proxies (nginx, Azure Front Door, Vercel) not to buffer a stream (nginx honours
- * `X-Accel-Buffering: no`) and not to transform it (`no-transform`, which nginx's gzip ignores:
- * it then compresses the stream but still flushes each event; deploy/nginx.conf turns it off).
- */
-export const STREAMING_HEADERS: Record<string, string> = {
-  'Cache-Control': 'no-cache, no-transform',
-  'X-Accel-Buffering': 'no',
-};
-
-/**
- * Headers of an SSE reply: the UI message stream's own and the ones above, each once (set, not
- * appended: a doubled `X-Accel-Buffering: no, no` is not "no" to nginx), then `extra`.
- */
-export function sseHeaders(extra: HeadersInit = {}): Headers {
-  const headers = new Headers(UI_MESSAGE_STREAM_HEADERS);
-  for (const [name, value] of Object.entries(STREAMING_HEADERS)) headers.set(name, value);
-  for (const [name, value] of new Headers(extra)) headers.set(name, value);
-  return headers;
-}
-
 export interface DeliveryOptions {
   format: ResponseFormat;
   /** The incoming request: its abort signal tells us when the caller hung up. */
@@ -80,12 +68,7 @@ export async function respond(stream: ChatStream, options: DeliveryOptions): Pro
   else cancelOnHangUp(stream, request);
 
   if (format === 'json') return jsonResponse(stream, headers);
-  // Merged here only when nothing merged them upstream: no extra stream layer on the per-token
-  // path, and no second window for a delta to wait in.
-  const chunks =
-    config.streamCoalesceMs > 0 && !stream.coalescedUpstream
-      ? stream.chunks.pipeThrough(coalesceDeltas<ChatChunk>({ windowMs: coalesceWindow(config) }))
-      : stream.chunks;
+  const chunks = stream.mergeDeltas ? stream.chunks.pipeThrough(stream.mergeDeltas()) : stream.chunks;
   if (format === 'text') return textResponse(chunks, headers);
   return createUIMessageStreamResponse({
     stream: chunks,
@@ -120,30 +103,6 @@ async function tryRegister(chatId: string, stream: ChatStream, clientGone: Abort
     getLogger().error({ reason: (error as Error).message }, 'chat: stream store unavailable, the reply will not be resumable');
     return undefined;
   }
-}
-
-/**
- * The reply, counted as in flight whatever protocol carries it: a shutdown waits for it to end,
- * and past its grace period ends it with an error event that tells the client to send the
- * message again.
- */
-export function endableOnShutdown(stream: ChatStream): ChatStream {
-  let output!: TransformStreamDefaultController<ChatChunk>;
-  const chunks = stream.chunks.pipeThrough(new TransformStream<ChatChunk, ChatChunk>({ start: (controller) => void (output = controller) }));
-  trackReply({
-    finished: stream.finished,
-    end(reason) {
-      // Cancelled with the ShutdownError first, so the upstream request's outcome names it.
-      stream.abort(reason);
-      try {
-        output.enqueue({ type: 'error', errorText: reason.message });
-        output.terminate();
-      } catch {
-        // The response had already ended; there is nobody left to tell.
-      }
-    },
-  });
-  return { ...stream, chunks };
 }
 
 function textResponse(chunks: ReadableStream<ChatChunk>, headers: HeadersInit): Response {

@@ -1,18 +1,18 @@
-import { convertToModelMessages, generateId, streamText, type InferUIMessageChunk, type UIMessageStreamOptions } from 'ai';
+import 'server-only';
+import { convertToModelMessages, generateId, streamText, type UIMessageStreamOptions } from 'ai';
 import type { AppConfig } from '@/lib/config';
-import { resolveModel } from '@/lib/ai/models';
+import { type ChunkStep, resolveModel } from '@/lib/ai/models';
 import { isUnofferedToolCall, toHttpError } from '@/lib/ai/upstream-errors';
 import { HttpError } from '@/lib/http/errors';
 import type { ReplyEnding, RequestLog } from '@/lib/observability/request-log';
-import type { ChatMessage, ChatMessageMetadata } from './metadata';
+import { withTimeout } from '@/lib/util/timeout';
+import type { ChatChunk, ChatMessage, ChatMessageMetadata } from './metadata';
 import type { ChatRequest } from './request';
-
-export type ChatChunk = InferUIMessageChunk<ChatMessage>;
 
 export interface ChatStream {
   modelId: string;
-  /** Text deltas were already merged before the SDK parsed them; no second coalescing needed. */
-  coalescedUpstream: boolean;
+  /** The step that merges text deltas for delivery, when the model asks for one (see `resolveModel`). */
+  mergeDeltas?: ChunkStep;
   /** The reply as AI SDK UI message chunks, starting with what arrived before the first token. */
   chunks: ReadableStream<ChatChunk>;
   /** Cancels the upstream model request (Stop, or a client gone on a non-resumable request). */
@@ -107,8 +107,30 @@ class ReplyState {
 }
 
 /**
- * Reads the reply up to its first real output (text, reasoning, a source), with the first-token
- * timeout. A failure before it is thrown as the API's error; the chunks read are returned.
+ * Reads the reply up to its first real output (text, reasoning, a source): the chunks before it
+ * and it. An error chunk before it is thrown as the API's error.
+ */
+async function readUntilFirstOutput(
+  reader: ReadableStreamDefaultReader<ChatChunk>,
+  state: ReplyState,
+  log: RequestLog | undefined,
+): Promise<ChatChunk[]> {
+  const preamble: ChatChunk[] = [];
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return preamble;
+    if (isToolChunk(value)) continue;
+    observeChunk(value, log);
+    // Everything read so far is preamble (the loop ends at the first real output).
+    if (value.type === 'error') throw toHttpError(state.firstError);
+    preamble.push(value);
+    if (!PREAMBLE.has(value.type)) return preamble;
+  }
+}
+
+/**
+ * `readUntilFirstOutput` with the first-token timeout. A failure or timeout is recorded as the
+ * reply's first error (and a timeout as its ending) before it is thrown.
  */
 async function readPreamble(
   reader: ReadableStreamDefaultReader<ChatChunk>,
@@ -116,25 +138,11 @@ async function readPreamble(
   config: AppConfig,
   log: RequestLog | undefined,
 ): Promise<ChatChunk[]> {
-  const preamble: ChatChunk[] = [];
   const timeout = new HttpError(504, 'upstream_timeout', `The model did not start answering within ${config.upstreamTimeoutMs} ms.`);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(timeout), config.upstreamTimeoutMs);
-  });
   try {
-    for (;;) {
-      const { done, value } = await Promise.race([reader.read(), timedOut]);
-      if (done) break;
-      if (isToolChunk(value)) continue;
-      observeChunk(value, log);
-      if (value.type === 'error' && !preamble.some((chunk) => !PREAMBLE.has(chunk.type))) {
-        throw toHttpError(state.firstError);
-      }
-      preamble.push(value);
-      if (!PREAMBLE.has(value.type)) return preamble;
-    }
-    return preamble;
+    return await withTimeout(readUntilFirstOutput(reader, state, log), config.upstreamTimeoutMs, () => {
+      throw timeout;
+    });
   } catch (error) {
     if (error === timeout) {
       log?.fail(error, timeout, true);
@@ -142,20 +150,16 @@ async function readPreamble(
     }
     state.firstError ??= error;
     throw error;
-  } finally {
-    clearTimeout(timer);
   }
 }
 
 /** Whether `work` is still pending after `ms` (its failure, if it fails in time, is thrown). */
-async function outlasts(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<true>((resolve) => (timer = setTimeout(() => resolve(true), ms)));
-  try {
-    return await Promise.race([work.then(() => false), late]);
-  } finally {
-    clearTimeout(timer);
-  }
+function outlasts(work: Promise<unknown>, ms: number): Promise<boolean> {
+  return withTimeout(
+    work.then(() => false),
+    ms,
+    () => true,
+  );
 }
 
 /**
@@ -167,7 +171,7 @@ async function outlasts(work: Promise<unknown>, ms: number): Promise<boolean> {
  * arrives as an error event.
  */
 export async function startChatStream(request: ChatRequest, config: AppConfig, log?: RequestLog): Promise<ChatStream> {
-  const { model, modelId, coalescedUpstream } = resolveModel(request.model, config);
+  const { model, modelId, mergeDeltas } = resolveModel(request.model, config);
   log?.set({ deployment: modelId, api: config.mode === 'demo' ? 'demo' : config.api });
   const upstream = new AbortController();
   const state = new ReplyState(log);
@@ -222,7 +226,7 @@ export async function startChatStream(request: ChatRequest, config: AppConfig, l
 
   return {
     modelId,
-    coalescedUpstream,
+    mergeDeltas,
     chunks: replyChunks(reader, preamble, state, upstream, markFinished, log),
     abort: (reason) => {
       state.ending ??= endingFor(reason);

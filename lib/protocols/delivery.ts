@@ -1,13 +1,60 @@
-import type { ChatMessageMetadata } from '@/lib/chat/metadata';
-import { endableOnShutdown, STREAMING_HEADERS } from '@/lib/chat/respond';
-import type { ChatChunk, ChatStream } from '@/lib/chat/stream';
+import 'server-only';
+import { UI_MESSAGE_STREAM_HEADERS } from 'ai';
+import type { ChatChunk, ChatMessageMetadata } from '@/lib/chat/metadata';
+import type { ChatStream } from '@/lib/chat/stream';
 import { HttpError } from '@/lib/http/errors';
+import { trackReply } from '@/lib/server/lifecycle';
 
 /**
  * What every protocol's response shares: a one-off reply belongs to its connection (a caller that
  * hangs up cancels the upstream request), streams go out unbuffered and uncompressed, and each
  * protocol is one encoder from the `ChatStream`'s chunks to its wire text.
  */
+
+/**
+ * Headers asking proxies (nginx, Azure Front Door, Vercel) not to buffer a stream (nginx honours
+ * `X-Accel-Buffering: no`) and not to transform it (`no-transform`, which nginx's gzip ignores:
+ * it then compresses the stream but still flushes each event; deploy/nginx.conf turns it off).
+ */
+export const STREAMING_HEADERS: Record<string, string> = {
+  'Cache-Control': 'no-cache, no-transform',
+  'X-Accel-Buffering': 'no',
+};
+
+/**
+ * Headers of an SSE reply: the UI message stream's own and the ones above, each once (set, not
+ * appended: a doubled `X-Accel-Buffering: no, no` is not "no" to nginx), then `extra`.
+ */
+export function sseHeaders(extra: HeadersInit = {}): Headers {
+  const headers = new Headers(UI_MESSAGE_STREAM_HEADERS);
+  for (const [name, value] of Object.entries(STREAMING_HEADERS)) headers.set(name, value);
+  for (const [name, value] of new Headers(extra)) headers.set(name, value);
+  return headers;
+}
+
+/**
+ * The reply, counted as in flight whatever protocol carries it: a shutdown waits for it to end,
+ * and past its grace period ends it with an error event that tells the client to send the
+ * message again.
+ */
+export function endableOnShutdown(stream: ChatStream): ChatStream {
+  let output!: TransformStreamDefaultController<ChatChunk>;
+  const chunks = stream.chunks.pipeThrough(new TransformStream<ChatChunk, ChatChunk>({ start: (controller) => void (output = controller) }));
+  trackReply({
+    finished: stream.finished,
+    end(reason) {
+      // Cancelled with the ShutdownError first, so the upstream request's outcome names it.
+      stream.abort(reason);
+      try {
+        output.enqueue({ type: 'error', errorText: reason.message });
+        output.terminate();
+      } catch {
+        // The response had already ended; there is nobody left to tell.
+      }
+    },
+  });
+  return { ...stream, chunks };
+}
 
 /** None of these endpoints resumes a reply, so a caller that hangs up cancels the model call. */
 export function cancelOnHangUp(stream: ChatStream, request: Request): void {

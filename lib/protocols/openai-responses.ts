@@ -1,6 +1,6 @@
 import { generateId } from 'ai';
-import type { ChatMessageMetadata } from '@/lib/chat/metadata';
-import type { ChatChunk, ChatStream } from '@/lib/chat/stream';
+import type { ChatChunk, ChatMessageMetadata } from '@/lib/chat/metadata';
+import type { ChatStream } from '@/lib/chat/stream';
 import { deliver, sseEvent, SSE_CONTENT_TYPE, type CollectedReply, type Delivery } from './delivery';
 import { streamFailure, unixSeconds } from './openai-shared';
 

@@ -1,5 +1,4 @@
-import type { ChatMessageMetadata } from '@/lib/chat/metadata';
-import type { ChatChunk } from '@/lib/chat/stream';
+import type { ChatChunk, ChatMessageMetadata } from '@/lib/chat/metadata';
 
 /**
  * The plain-text protocol: the reply's text as it is generated, for curl and for the Express

@@ -1,4 +1,4 @@
-import type { ChatChunk } from '@/lib/chat/stream';
+import type { ChatChunk } from '@/lib/chat/metadata';
 import { sseEvent } from './delivery';
 
 /**

@@ -10,7 +10,8 @@ import {
   createUIMessageStreamResponse,
   toUIMessageStream,
 } from 'ai';
-import { coalesceDeltas, coalescingFetch } from '@/lib/chat/coalesce-deltas';
+import { coalescingFetch } from '@/lib/ai/coalescing-fetch';
+import { coalesceDeltas } from '@/lib/chat/coalesce-deltas';
 
 export interface Variant {
   /** Merge upstream Azure text events within this window before the provider parses them. */

@@ -1,7 +1,7 @@
 import { resumeReply } from '@/lib/chat/active-streams';
 import { readChatId } from '@/lib/chat/chat-id';
 import { ownedChat } from '@/lib/chat/chat-owner';
-import { sseHeaders } from '@/lib/chat/respond';
+import { sseHeaders } from '@/lib/protocols/delivery';
 import { admit, preflightResponse } from '@/lib/http/access';
 import { apiRoute } from '@/lib/http/api-route';
 import { clientIdentity } from '@/lib/http/client-identity';

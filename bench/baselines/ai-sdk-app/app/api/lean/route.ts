@@ -4,7 +4,7 @@
 // stream protocol as SSE bytes. With BENCH_COALESCE_MS > 0 the provider's fetch merges
 // upstream text events first (coalescingFetch), so the provider parses fewer, larger deltas.
 import { createAzure } from '@ai-sdk/azure';
-import { coalescingFetch } from '@/lib/chat/coalesce-deltas';
+import { coalescingFetch } from '@/lib/ai/coalescing-fetch';
 
 const windowMs = Number(process.env.BENCH_COALESCE_MS ?? 0);
 const azure = createAzure({
