@@ -3,6 +3,8 @@ import { HttpError } from '@/lib/http/errors';
 import { createSlots } from '@/lib/http/concurrency';
 import { getLogger } from '@/lib/observability/logger';
 import { getRedisClient, type RedisClient } from '@/lib/storage/redis';
+import { getOrCreate } from '@/lib/util/per-key';
+import { withTimeout } from '@/lib/util/timeout';
 
 /**
  * Requests per client per minute, `RATE_LIMIT_PER_MINUTE` (0 = off).
@@ -68,19 +70,14 @@ export function createRedisStore(connect: () => Promise<RedisClient>): RateLimit
   return {
     async increment(clientId, window) {
       const key = `chat-rate:${clientId}:${window}`;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`Redis did not answer within ${REDIS_TIMEOUT_MS} ms`)), REDIS_TIMEOUT_MS);
-      });
-      try {
-        const count = await Promise.race([
-          connect().then((client) => client.multi().incr(key).pExpire(key, WINDOW_MS).exec()),
-          timeout,
-        ]);
-        return Number(count[0]);
-      } finally {
-        clearTimeout(timer);
-      }
+      const count = await withTimeout(
+        connect().then((client) => client.multi().incr(key).pExpire(key, WINDOW_MS).exec()),
+        REDIS_TIMEOUT_MS,
+        () => {
+          throw new Error(`Redis did not answer within ${REDIS_TIMEOUT_MS} ms`);
+        },
+      );
+      return Number(count[0]);
     },
   };
 }
@@ -134,19 +131,16 @@ const redisLimiters = new Map<string, RateLimiter>();
 
 function limiterFor(config: AppConfig): RateLimiter {
   if (!config.redisUrl) return localLimiter;
-  let limiter = redisLimiters.get(config.redisUrl);
-  if (!limiter) {
-    limiter = createRateLimiter(
+  return getOrCreate(redisLimiters, config.redisUrl, () =>
+    createRateLimiter(
       createRedisStore(async () => {
         const client = await getRedisClient(config);
         if (!client) throw new Error('REDIS_URL is not set');
         return client;
       }),
       { fallback: createMemoryStore() },
-    );
-    redisLimiters.set(config.redisUrl, limiter);
-  }
-  return limiter;
+    ),
+  );
 }
 
 /**

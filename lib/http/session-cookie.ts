@@ -2,6 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { getConfig, type AppConfig } from '@/lib/config';
 import { HttpError } from '@/lib/http/errors';
 import { getRedisClient } from '@/lib/storage/redis';
+import { getOrCreate } from '@/lib/util/per-key';
 
 /**
  * The browser session cookie: `v2.<random session id>.<expiry>.<HMAC-SHA256>`, HttpOnly.
@@ -34,14 +35,12 @@ const SECRETS = Symbol.for('azure-streaming-chat.session-secrets');
 const secrets: Map<string, Promise<Buffer>> = ((globalThis as { [SECRETS]?: Map<string, Promise<Buffer>> })[SECRETS] ??= new Map());
 
 function remember(source: string, create: () => Promise<Buffer>): Promise<Buffer> {
-  let secret = secrets.get(source);
-  if (!secret) {
-    secret = create();
-    secrets.set(source, secret);
+  return getOrCreate(secrets, source, () => {
+    const secret = create();
     // A failed lookup (Redis down) is retried by the next request rather than cached.
     secret.catch(() => secrets.delete(source));
-  }
-  return secret;
+    return secret;
+  });
 }
 
 /** Hashed with a purpose label, so the HMAC key is never the configured text itself. */

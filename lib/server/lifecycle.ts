@@ -1,6 +1,7 @@
 import { after } from 'next/server';
 import { getConfig } from '@/lib/config';
 import { HttpError } from '@/lib/http/errors';
+import { withTimeout } from '@/lib/util/timeout';
 
 /**
  * The server's life after SIGTERM, as the app sees it. The server entry (server.mjs) sets
@@ -104,10 +105,9 @@ async function drain(): Promise<void> {
 
 /** Waits until every reply finished or `timeoutMs` passed. */
 async function settled(replies: DrainableReply[], timeoutMs: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([
+  await withTimeout(
     Promise.all(replies.map((reply) => reply.finished)),
-    new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, timeoutMs)))),
-  ]);
-  clearTimeout(timer);
+    Math.max(0, timeoutMs),
+    () => undefined,
+  );
 }

@@ -2,6 +2,7 @@ import { createResumableStreamContext } from 'resumable-stream/generic';
 import type { Publisher, ResumableStreamContext, Subscriber } from 'resumable-stream/generic';
 import { getConfig, type AppConfig } from '@/lib/config';
 import { getRedisClient, getRedisSubscriber, type RedisClient } from '@/lib/storage/redis';
+import { getOrCreate } from '@/lib/util/per-key';
 
 /**
  * Storage behind resumable chat streams. With `REDIS_URL` the streams live in Redis, so a
@@ -76,12 +77,7 @@ export function createMemoryPubSub(now: () => number = Date.now): StreamPubSub {
   const subscriber: Subscriber = {
     connect: async () => undefined,
     async subscribe(channel, callback) {
-      let listeners = channels.get(channel);
-      if (!listeners) {
-        listeners = new Set();
-        channels.set(channel, listeners);
-      }
-      listeners.add(callback);
+      getOrCreate(channels, channel, () => new Set<Listener>()).add(callback);
     },
     async unsubscribe(channel) {
       channels.delete(channel);
@@ -135,12 +131,7 @@ export function getStreamPubSub(config: AppConfig = getConfig()): StreamPubSub {
     memory ??= createMemoryPubSub();
     return memory;
   }
-  let pair = redisPairs.get(url);
-  if (!pair) {
-    pair = createRedisPubSub(required(getRedisClient, config), required(getRedisSubscriber, config));
-    redisPairs.set(url, pair);
-  }
-  return pair;
+  return getOrCreate(redisPairs, url, () => createRedisPubSub(required(getRedisClient, config), required(getRedisSubscriber, config)));
 }
 
 const contexts = new Map<StreamPubSub, ResumableStreamContext>();
@@ -148,17 +139,14 @@ const contexts = new Map<StreamPubSub, ResumableStreamContext>();
 /** One resumable-stream context per storage, so every request shares its subscriptions. */
 export function getResumableStreamContext(config: AppConfig = getConfig()): ResumableStreamContext {
   const pubsub = getStreamPubSub(config);
-  let context = contexts.get(pubsub);
-  if (!context) {
-    context = createResumableStreamContext({
+  return getOrCreate(contexts, pubsub, () =>
+    createResumableStreamContext({
       // The server process outlives the response (`next start`, containers), so the producer
       // keeps running after the browser disconnects without a platform waitUntil.
       waitUntil: null,
       publisher: pubsub.publisher,
       subscriber: pubsub.subscriber,
       keyPrefix: 'chat-stream',
-    });
-    contexts.set(pubsub, context);
-  }
-  return context;
+    }),
+  );
 }

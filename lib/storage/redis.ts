@@ -1,6 +1,8 @@
 import { createClient } from 'redis';
 import { getLogger } from '@/lib/observability/logger';
 import { getConfig, type AppConfig } from '@/lib/config';
+import { getOrCreate } from '@/lib/util/per-key';
+import { withTimeout } from '@/lib/util/timeout';
 
 /**
  * Shared Redis connections, created lazily from `REDIS_URL` and reused for the life of the
@@ -98,29 +100,16 @@ function open(role: Role, url: string): Entry {
 
 async function waitFor(entry: Entry, url: string): Promise<void> {
   if (entry.unreachable) throw new Error(`Redis at ${redactRedisUrl(url)} is not reachable (reconnecting)`);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      entry.unreachable = true;
-      reject(new Error(`Redis at ${redactRedisUrl(url)} did not connect within ${CONNECT_WAIT_MS} ms`));
-    }, CONNECT_WAIT_MS);
+  await withTimeout(entry.connected, CONNECT_WAIT_MS, () => {
+    entry.unreachable = true;
+    throw new Error(`Redis at ${redactRedisUrl(url)} did not connect within ${CONNECT_WAIT_MS} ms`);
   });
-  try {
-    await Promise.race([entry.connected, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 async function shared(role: Role, config: AppConfig): Promise<RedisClient | undefined> {
   const url = config.redisUrl;
   if (!url) return undefined;
-  const key = `${role} ${url}`;
-  let entry = entries.get(key);
-  if (!entry) {
-    entry = open(role, url);
-    entries.set(key, entry);
-  }
+  const entry = getOrCreate(entries, `${role} ${url}`, () => open(role, url));
   // Only the first connection is awaited; after a later drop the client reconnects on its own
   // and commands fail fast meanwhile (offline queue disabled), which callers handle.
   if (!entry.client.isReady) await waitFor(entry, url);

@@ -1,5 +1,6 @@
 import { getConfig, type AppConfig } from '@/lib/config';
 import { getRedisClient } from '@/lib/storage/redis';
+import { getOrCreate } from '@/lib/util/per-key';
 
 /**
  * Finished replies kept for resumption (SSE text), by owned chat key.
@@ -86,10 +87,5 @@ export function getReplyStore(config: AppConfig = getConfig()): ReplyStore {
     if (memory?.maxBytes !== config.replyStoreMaxBytes) memory = createMemoryReplyStore(config.replyStoreMaxBytes);
     return memory;
   }
-  let store = redisStores.get(config.redisUrl);
-  if (!store) {
-    store = createRedisReplyStore(config);
-    redisStores.set(config.redisUrl, store);
-  }
-  return store;
+  return getOrCreate(redisStores, config.redisUrl, () => createRedisReplyStore(config));
 }
