@@ -1,3 +1,4 @@
+import 'server-only';
 import type {
   LanguageModelV4,
   LanguageModelV4CallOptions,

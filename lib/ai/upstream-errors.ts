@@ -1,3 +1,4 @@
+import 'server-only';
 import { APICallError, InvalidToolInputError, JSONParseError, NoSuchToolError, RetryError, TypeValidationError } from 'ai';
 import { HttpError, internalError } from '@/lib/http/errors';
 import { AzureIdentityError } from './azure-identity';

@@ -1,3 +1,4 @@
+import 'server-only';
 import { generateId } from 'ai';
 import { getConfig, type AppConfig } from '@/lib/config';
 import { createSlots, onStreamEnd } from '@/lib/http/concurrency';

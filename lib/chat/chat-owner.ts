@@ -1,3 +1,4 @@
+import 'server-only';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Access } from '@/lib/http/access';
 import { HttpError } from '@/lib/http/errors';

@@ -1,3 +1,4 @@
+import 'server-only';
 import type { UIMessageChunk } from 'ai';
 import { type CoalesceDeltasOptions, holdWindow, windowOf } from './coalesce-window';
 

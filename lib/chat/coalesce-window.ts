@@ -1,3 +1,4 @@
+import 'server-only';
 import { performance } from 'node:perf_hooks';
 import type { AppConfig } from '@/lib/config';
 import { perConfig } from '@/lib/util/per-key';

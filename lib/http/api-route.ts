@@ -1,3 +1,4 @@
+import 'server-only';
 import { getConfig, type AppConfig } from '@/lib/config';
 import { RequestLog } from '@/lib/observability/request-log';
 import { corsHeaders } from './access';

@@ -1,3 +1,4 @@
+import 'server-only';
 import { getConfig, type AppConfig } from '@/lib/config';
 import { bearerToken, keyPrincipal } from './api-keys';
 

@@ -1,3 +1,4 @@
+import 'server-only';
 import { getConfig, type AppConfig } from '@/lib/config';
 import { CHAT_TOKEN_HEADER } from '@/lib/chat/chat-owner';
 import { HttpError, errorResponse } from '@/lib/http/errors';

@@ -1,3 +1,4 @@
+import 'server-only';
 /**
  * The one error type the API speaks. Every failure before a stream starts becomes an
  * `HttpError` and leaves through `errorResponse`, so clients always get

@@ -1,3 +1,4 @@
+import 'server-only';
 import { apiRoute } from './api-route';
 import { HttpError, type ErrorDialect } from './errors';
 

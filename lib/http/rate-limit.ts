@@ -1,3 +1,4 @@
+import 'server-only';
 import { getConfig, type AppConfig } from '@/lib/config';
 import { HttpError } from '@/lib/http/errors';
 import { createSlots } from '@/lib/http/concurrency';

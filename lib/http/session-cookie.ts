@@ -1,3 +1,4 @@
+import 'server-only';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { getConfig, type AppConfig } from '@/lib/config';
 import { HttpError } from '@/lib/http/errors';

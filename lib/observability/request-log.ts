@@ -1,3 +1,4 @@
+import 'server-only';
 import { randomUUID } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
 import type { AppConfig } from '@/lib/config';

@@ -1,3 +1,4 @@
+import 'server-only';
 /**
  * The reference page's Content-Security-Policy, the site's page policy with one difference:
  * scripts need this response's nonce (Scalar's bundle, served by this site, and the inline call

@@ -1,3 +1,4 @@
+import 'server-only';
 import { z } from 'zod';
 import { promptBody, simpleMessagesBody, uiMessagesBody } from '@/lib/chat/request';
 import type { ErrorDialect } from '@/lib/http/errors';

@@ -1,3 +1,4 @@
+import 'server-only';
 import { openAsBlob, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { HttpError } from '@/lib/http/errors';

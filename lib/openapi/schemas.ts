@@ -1,3 +1,4 @@
+import 'server-only';
 import { z } from 'zod';
 import { ERROR_CODES } from '@/lib/http/errors';
 

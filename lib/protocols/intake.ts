@@ -1,3 +1,4 @@
+import 'server-only';
 import type { ChatRequest } from '@/lib/chat/request';
 import { startChatStream, type ChatStream } from '@/lib/chat/stream';
 import type { AppConfig } from '@/lib/config';

@@ -1,3 +1,4 @@
+import 'server-only';
 import type { AppConfig } from '@/lib/config';
 
 /** OpenAI's model list: what `model` may name here (the first answers when it is omitted). */

@@ -1,3 +1,4 @@
+import 'server-only';
 import { generateId } from 'ai';
 import type { ChatChunk, ChatMessageMetadata } from '@/lib/chat/metadata';
 import type { ChatStream } from '@/lib/chat/stream';

@@ -1,3 +1,4 @@
+import 'server-only';
 import type { ChatMessageMetadata } from '@/lib/chat/metadata';
 import type { ChatStream } from '@/lib/chat/stream';
 import { HttpError, openAiError, type OpenAiErrorObject } from '@/lib/http/errors';

@@ -1,3 +1,4 @@
+import 'server-only';
 import { generateId } from 'ai';
 import { z } from 'zod';
 import type { AppConfig } from '@/lib/config';

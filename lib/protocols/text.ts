@@ -1,3 +1,4 @@
+import 'server-only';
 import type { ChatChunk, ChatMessageMetadata } from '@/lib/chat/metadata';
 
 /**

@@ -1,3 +1,4 @@
+import 'server-only';
 import type { ChatChunk } from '@/lib/chat/metadata';
 import { sseEvent } from './delivery';
 

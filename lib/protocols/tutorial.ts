@@ -1,3 +1,4 @@
+import 'server-only';
 import type { ChatStream } from '@/lib/chat/stream';
 import { deliver, SSE_CONTENT_TYPE, TEXT_CONTENT_TYPE, type Delivery } from './delivery';
 import type { TutorialShape } from './requests';

@@ -1,3 +1,4 @@
+import 'server-only';
 import { createResumableStreamContext } from 'resumable-stream/generic';
 import type { Publisher, ResumableStreamContext, Subscriber } from 'resumable-stream/generic';
 import { getConfig, type AppConfig } from '@/lib/config';

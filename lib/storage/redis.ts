@@ -1,3 +1,4 @@
+import 'server-only';
 import { createClient } from 'redis';
 import { getLogger } from '@/lib/observability/logger';
 import { getConfig, type AppConfig } from '@/lib/config';

@@ -1,3 +1,4 @@
+import 'server-only';
 import { getConfig, type AppConfig } from '@/lib/config';
 import { getRedisClient } from '@/lib/storage/redis';
 import { getOrCreate } from '@/lib/util/per-key';
