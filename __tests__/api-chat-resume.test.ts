@@ -161,7 +161,7 @@ describe.each([
     const chatId = `away-${useRedis}`;
     const messageId = await readThenDrop(await send(first, chatId), 5);
     // The reply ends on the server with nobody connected.
-    const { key } = ownedChat(new Request('http://localhost/', { headers: CLIENT }), { via: 'open' }, chatId);
+    const { key } = ownedChat(new Request('http://localhost/', { headers: CLIENT }), {}, chatId);
     await expect(eventually(() => first.activeStreams.activeStreamId(key), undefined, 5000)).resolves.toBeUndefined();
 
     const reply = await readUiStream(await resume(second, chatId));

@@ -6,7 +6,7 @@ import type { ChatMessage } from '@/lib/chat/metadata';
  * whole conversation into IndexedDB, and the reply re-renders 25 times a second, so saving each
  * update made long conversations cost more main-thread time than rendering them.
  */
-export const SAVE_WHILE_STREAMING_MS = 1000;
+const SAVE_WHILE_STREAMING_MS = 1000;
 
 type Snapshot = { messages: ChatMessage[]; replyInProgress: boolean };
 

@@ -14,7 +14,7 @@ import { useConversationSaving } from './use-conversation-saving';
  * (which looks choppy at 12 updates/s). 40 ms keeps 25 updates/s; script time per second stays
  * flat as the reply grows, since only the streaming message and its last block re-render.
  */
-export const REPLY_RENDER_THROTTLE_MS = 40;
+const REPLY_RENDER_THROTTLE_MS = 40;
 
 const RESUME_FAILED =
   'The reply was interrupted (the page was reloaded or the connection dropped) and could not be resumed.';

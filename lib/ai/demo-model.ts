@@ -39,7 +39,7 @@ function quote(text: string): string {
 }
 
 /** The whole reply for a prompt; exported so tests can compare against what was streamed. */
-export function demoReply(prompt: LanguageModelV4Prompt): string {
+function demoReply(prompt: LanguageModelV4Prompt): string {
   return `You said:
 
 ${quote(lastUserText(prompt))}

@@ -168,6 +168,6 @@ export function recordFinishedReply(chatKey: string, config: AppConfig = getConf
 }
 
 /** The chat's last reply as SSE text, if it ended within the last FINISHED_TTL_SECONDS. */
-export async function finishedReply(chatKey: string, config: AppConfig = getConfig()): Promise<string | undefined> {
+async function finishedReply(chatKey: string, config: AppConfig = getConfig()): Promise<string | undefined> {
   return getReplyStore(config).get(chatKey);
 }

@@ -36,7 +36,7 @@ const MAX_ID_LENGTH = 200;
  * only, so `providerMetadata` (which Azure would take as references to its stored items) and
  * any unknown field are dropped before the model sees the message.
  */
-export const ACCEPTED_PARTS =
+const ACCEPTED_PARTS =
   'parts must be {"type":"text","text":"…"} (assistant messages may also hold "reasoning", "step-start", "source-url" and "source-document" parts)';
 /** Long enough for any real citation; the rest of a source part is display text. */
 const MAX_URL_LENGTH = 2_048;

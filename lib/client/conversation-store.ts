@@ -53,7 +53,7 @@ export async function loadConversation(id: string): Promise<StoredConversation |
   return get<StoredConversation>(id, db().conversations);
 }
 
-export function titleFor(messages: ChatMessage[]): string {
+function titleFor(messages: ChatMessage[]): string {
   const firstUserMessage = messages.find((message) => message.role === 'user');
   const text = firstUserMessage ? messageText(firstUserMessage).replace(/\s+/g, ' ') : '';
   return text ? (text.length > 60 ? `${text.slice(0, 57)}…` : text) : UNTITLED;

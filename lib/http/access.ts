@@ -17,10 +17,7 @@ export { corsHeaders, preflightResponse } from './cors';
  * - the signed session cookie the chat page's browser got (lib/http/session-cookie.ts).
  */
 
-export type AccessVia = 'open' | 'api-key' | 'session';
-
 export interface Access {
-  via: AccessVia;
   /**
    * Who the caller is, when it can be told: `key:<hash>` for an API key, `session:<id>` for a
    * browser session (in open mode too, when the page's cookie is present). Chats belong to it.
@@ -39,7 +36,7 @@ export async function authorize(request: Request, config: AppConfig = getConfig(
     // Open: the session only names an owner, so a session store that is down (already logged)
     // makes this a cookie-less caller, which is handed a chat token, rather than an error.
     const principal = sessionCookieValue(request) ? await sessionPrincipal(request, config).catch(() => undefined) : undefined;
-    return principal ? { via: 'open', principal } : { via: 'open' };
+    return principal ? { principal } : {};
   }
 
   if (request.headers.get('authorization') !== null) {
@@ -56,11 +53,11 @@ export async function authorize(request: Request, config: AppConfig = getConfig(
         'WWW-Authenticate': 'Bearer realm="chat", error="invalid_token"',
       });
     }
-    return { via: 'api-key', principal: keyPrincipal(token) };
+    return { principal: keyPrincipal(token) };
   }
 
   const principal = await sessionPrincipal(request, config);
-  if (principal) return { via: 'session', principal };
+  if (principal) return { principal };
   const message = sessionCookieValue(request)
     ? 'Your session has expired. Reload the page to continue.'
     : 'This API needs an API key: send "Authorization: Bearer <API key>". In the browser, open the chat page first.';

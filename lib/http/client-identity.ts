@@ -35,7 +35,7 @@ function normaliseAddress(raw: string): string | undefined {
 }
 
 /** The `X-Forwarded-For` entry `hops` places from the right. */
-export function forwardedAddress(request: Request, hops: number): string | undefined {
+function forwardedAddress(request: Request, hops: number): string | undefined {
   const entries = (request.headers.get('x-forwarded-for') ?? '').split(',');
   const entry = entries.length - 1 - hops >= 0 ? entries[entries.length - 1 - hops] : undefined;
   return entry === undefined ? undefined : normaliseAddress(entry);

@@ -32,7 +32,7 @@ function normaliseOrigin(origin: string): string {
 }
 
 /** No `Origin` (same-origin GET, curl, servers) or an `Origin` naming this very host. */
-export function isSameOrigin(request: Request): boolean {
+function isSameOrigin(request: Request): boolean {
   const origin = request.headers.get('origin');
   if (origin === null) return true;
   let originHost: string;

@@ -34,7 +34,7 @@ const MAX_ROUTE_CHARS = 200;
  * The request's id: the one a proxy of the operator's own assigned (only with TRUSTED_PROXY_HOPS,
  * as a client could otherwise choose what its requests are logged as), else a fresh one.
  */
-export function requestIdFor(request: Request, config: AppConfig): string {
+function requestIdFor(request: Request, config: AppConfig): string {
   const inbound = request.headers.get('x-request-id');
   if (config.trustedProxyHops > 0 && inbound && WELL_FORMED_ID.test(inbound)) return inbound;
   return randomUUID();

@@ -17,7 +17,7 @@ import { HttpError } from '@/lib/http/errors';
 const PACKAGE_JSON = path.join(process.cwd(), 'node_modules/@scalar/api-reference/package.json');
 const UMD_BUNDLE = path.join(process.cwd(), 'node_modules/@scalar/api-reference/dist/browser/standalone.js');
 
-export const SCALAR_ASSETS_PATH = '/api/docs/scalar';
+const SCALAR_ASSETS_PATH = '/api/docs/scalar';
 
 let allowList: ReadonlyMap<string, string> | undefined;
 

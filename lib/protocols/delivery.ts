@@ -16,7 +16,7 @@ import { trackReply } from '@/lib/server/lifecycle';
  * `X-Accel-Buffering: no`) and not to transform it (`no-transform`, which nginx's gzip ignores:
  * it then compresses the stream but still flushes each event; deploy/nginx.conf turns it off).
  */
-export const STREAMING_HEADERS: Record<string, string> = {
+const STREAMING_HEADERS: Record<string, string> = {
   'Cache-Control': 'no-cache, no-transform',
   'X-Accel-Buffering': 'no',
 };

@@ -20,7 +20,7 @@ function usage(metadata: ChatMessageMetadata['usage']) {
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: metadata?.totalTokens ?? prompt + completion };
 }
 
-export function chatCompletionChunks(stream: ChatStream, { includeUsage }: { includeUsage: boolean }): TransformStream<ChatChunk, string> {
+function chatCompletionChunks(stream: ChatStream, { includeUsage }: { includeUsage: boolean }): TransformStream<ChatChunk, string> {
   const base = { id: `chatcmpl-${generateId()}`, object: 'chat.completion.chunk', created: unixSeconds(), model: stream.modelId };
   const choice = (delta: Record<string, string>, finishReason: string | null = null) =>
     sseEvent({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] });

@@ -65,7 +65,7 @@ function responseShapes(stream: ChatStream) {
   return { itemId, part, item, response };
 }
 
-export function responseEvents(stream: ChatStream, { doneEvent = false } = {}): TransformStream<ChatChunk, string> {
+function responseEvents(stream: ChatStream, { doneEvent = false } = {}): TransformStream<ChatChunk, string> {
   const shapes = responseShapes(stream);
   let sequence = 0;
   let text = '';

@@ -14,7 +14,7 @@ function finishNote(metadata: ChatMessageMetadata | undefined): string {
 }
 
 /** `/api/chat`'s error line; the Express tutorial writes `\n[Error: …]` instead. */
-export const apiErrorLine = (message: string) => `\n\n[error: ${message}]\n`;
+const apiErrorLine = (message: string) => `\n\n[error: ${message}]\n`;
 export const tutorialErrorLine = (message: string) => `\n[Error: ${message}]`;
 
 export function textEncoder(errorLine: (message: string) => string = apiErrorLine): TransformStream<ChatChunk, string> {
