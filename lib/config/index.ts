@@ -44,10 +44,10 @@ const envSchema = z.object({
   MAX_MESSAGE_CHARS: positiveInt(32_000),
   RATE_LIMIT_PER_MINUTE: nonNegativeInt(20),
   // Longest a streamed text delta may be held to merge it with the next ones (0 = off).
-  // 33 ms ≈ 30 updates/s, what a reader can see; chosen by `npm run bench` (bench/results).
+  // 33 ms ≈ 30 updates/s, what a reader can see; `npm run bench` is what tunes it.
   STREAM_COALESCE_MS: nonNegativeInt(33),
   // How far that window may widen while the server is saturated (lib/chat/coalesce-window.ts);
-  // set it to STREAM_COALESCE_MS for a fixed window. Chosen by `npm run bench`.
+  // set it to STREAM_COALESCE_MS for a fixed window. `npm run bench` is what tunes it.
   STREAM_COALESCE_MAX_MS: nonNegativeInt(150),
   // An SSE comment goes out after this long without output, so proxies that cut idle
   // connections (nginx 60 s, App Service ~230 s) keep a slow-thinking reply open.

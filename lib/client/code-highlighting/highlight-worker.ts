@@ -5,8 +5,8 @@ import type { HighlightReply, HighlightRequest } from './protocol';
 
 /**
  * Runs Streamdown's own Shiki plugin off the main thread. Loading a grammar and compiling its
- * regular expressions the first time a language appears took ~150 ms in one go on the page
- * (bench/results/latest.md), which froze a reply mid-stream; here it costs the page nothing.
+ * regular expressions the first time a language appears is one long task on the page, which
+ * froze a reply mid-stream; here it costs the page nothing.
  */
 const code: CodeHighlighterPlugin = streamdownCode;
 const scope = self as unknown as DedicatedWorkerGlobalScope;
