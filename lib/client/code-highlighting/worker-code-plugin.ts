@@ -11,6 +11,65 @@ const MAX_PENDING_REQUESTS = 64;
 
 type Callback = (result: HighlightResult) => void;
 
+/** Highlighted blocks by key, the most recently used kept. */
+function resultCache() {
+  const results = new Map<string, HighlightResult>();
+  return {
+    get: (key: string) => results.get(key),
+    remember(key: string, result: HighlightResult) {
+      results.delete(key);
+      results.set(key, result);
+      if (results.size > MAX_CACHED_RESULTS) results.delete(results.keys().next().value!);
+    },
+  };
+}
+
+interface PendingRequest {
+  key: string;
+  options: HighlightOptions;
+  callbacks: Callback[];
+}
+
+/**
+ * Requests sent to the worker and not answered yet: one per block (the same block asked again
+ * joins the waiting request), the oldest given up beyond the bound. `deliver` gets each answer.
+ */
+function pendingRequests(deliver: (request: PendingRequest, result: HighlightResult) => void) {
+  const byId = new Map<number, PendingRequest>();
+  const idByKey = new Map<string, number>();
+  let nextId = 0;
+  const settle = (id: number, result?: HighlightResult) => {
+    const request = byId.get(id);
+    if (!request) return;
+    byId.delete(id);
+    idByKey.delete(request.key);
+    if (result) deliver(request, result);
+  };
+  return {
+    settle,
+    /** The id to send a new request under, or undefined when one for this block is already waiting. */
+    add(key: string, options: HighlightOptions, callback?: Callback): number | undefined {
+      const known = idByKey.get(key);
+      if (known !== undefined) {
+        if (callback) byId.get(known)?.callbacks.push(callback);
+        return undefined;
+      }
+      const id = nextId++;
+      byId.set(id, { key, options, callbacks: callback ? [callback] : [] });
+      idByKey.set(key, id);
+      if (byId.size > MAX_PENDING_REQUESTS) settle(byId.keys().next().value!);
+      return id;
+    },
+    /** Every waiting request, no longer waited for here. */
+    takeAll(): PendingRequest[] {
+      const all = [...byId.values()];
+      byId.clear();
+      idByKey.clear();
+      return all;
+    },
+  };
+}
+
 /**
  * Streamdown's Shiki plugin, run in a Web Worker (`highlight-worker.ts`) so grammar loading and
  * tokenising never block the page while a reply streams. Streamdown already treats highlighting
@@ -18,44 +77,22 @@ type Callback = (result: HighlightResult) => void;
  * the thread changes. Where workers are unavailable or fail to start, it highlights in-thread.
  */
 export function createWorkerCodePlugin(startWorker: () => Worker | undefined): CodeHighlighterPlugin {
-  const cached = new Map<string, HighlightResult>();
-  const pending = new Map<number, { key: string; options: HighlightOptions; callbacks: Callback[] }>();
-  const pendingByKey = new Map<string, number>();
+  const cache = resultCache();
+  const deliver = ({ key, callbacks }: PendingRequest, result: HighlightResult) => {
+    cache.remember(key, result);
+    for (const callback of callbacks) callback(result);
+  };
+  const pending = pendingRequests(deliver);
   let worker: Worker | undefined | null = null; // null: not started yet; undefined: unavailable
-  let nextId = 0;
-
-  const remember = (key: string, result: HighlightResult) => {
-    cached.delete(key);
-    cached.set(key, result);
-    if (cached.size > MAX_CACHED_RESULTS) cached.delete(cached.keys().next().value!);
-  };
-
-  const settle = (id: number, result?: HighlightResult) => {
-    const request = pending.get(id);
-    if (!request) return;
-    pending.delete(id);
-    pendingByKey.delete(request.key);
-    if (result) {
-      remember(request.key, result);
-      for (const callback of request.callbacks) callback(result);
-    }
-  };
 
   const fallBackInThread = (reason: unknown) => {
     console.warn('[code highlighting] worker unavailable, highlighting on the page:', reason);
     worker?.terminate();
     worker = undefined;
     // Blocks still waiting would otherwise stay plain until their next update.
-    const waiting = [...pending.values()];
-    pending.clear();
-    pendingByKey.clear();
-    for (const { key, options, callbacks } of waiting) {
-      const deliver = (result: HighlightResult) => {
-        remember(key, result);
-        for (const callback of callbacks) callback(result);
-      };
-      const ready = inThreadCode.highlight(options, deliver);
-      if (ready) deliver(ready);
+    for (const request of pending.takeAll()) {
+      const ready = inThreadCode.highlight(request.options, (result) => deliver(request, result));
+      if (ready) deliver(request, ready);
     }
   };
 
@@ -68,8 +105,8 @@ export function createWorkerCodePlugin(startWorker: () => Worker | undefined): C
       return undefined;
     }
     worker?.addEventListener('message', ({ data }: MessageEvent<HighlightReply>) => {
-      if ('result' in data) settle(data.id, data.result);
-      else settle(data.id);
+      if ('result' in data) pending.settle(data.id, data.result);
+      else pending.settle(data.id);
     });
     worker?.addEventListener('error', (event) => fallBackInThread(event.message || 'worker error'));
     return worker;
@@ -83,22 +120,14 @@ export function createWorkerCodePlugin(startWorker: () => Worker | undefined): C
     getThemes: () => inThreadCode.getThemes(),
     highlight(options: HighlightOptions, callback?: Callback) {
       const key = `${options.language}\n${JSON.stringify(options.themes)}\n${options.code}`;
-      const ready = cached.get(key);
+      const ready = cache.get(key);
       if (ready) return ready;
 
       const thread = ensureWorker();
       if (!thread) return inThreadCode.highlight(options, callback);
 
-      const known = pendingByKey.get(key);
-      if (known !== undefined) {
-        if (callback) pending.get(known)?.callbacks.push(callback);
-        return null;
-      }
-      const id = nextId++;
-      pending.set(id, { key, options, callbacks: callback ? [callback] : [] });
-      pendingByKey.set(key, id);
-      if (pending.size > MAX_PENDING_REQUESTS) settle(pending.keys().next().value!);
-      thread.postMessage({ id, options } satisfies HighlightRequest);
+      const id = pending.add(key, options, callback);
+      if (id !== undefined) thread.postMessage({ id, options } satisfies HighlightRequest);
       return null;
     },
   };
