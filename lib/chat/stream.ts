@@ -1,7 +1,7 @@
 import 'server-only';
 import { convertToModelMessages, generateId, streamText, type UIMessageStreamOptions } from 'ai';
 import type { AppConfig } from '@/lib/config';
-import { type ChunkStep, resolveModel } from '@/lib/ai/models';
+import { type ChunkStep, resolveModel, type ResolvedModel } from '@/lib/ai/models';
 import { isUnofferedToolCall, toHttpError } from '@/lib/ai/upstream-errors';
 import { HttpError } from '@/lib/http/errors';
 import type { ReplyEnding, RequestLog } from '@/lib/observability/request-log';
@@ -171,54 +171,13 @@ function outlasts(work: Promise<unknown>, ms: number): Promise<boolean> {
  * arrives as an error event.
  */
 export async function startChatStream(request: ChatRequest, config: AppConfig, log?: RequestLog): Promise<ChatStream> {
-  const { model, modelId, mergeDeltas } = resolveModel(request.model, config);
+  const resolved = resolveModel(request.model, config);
+  const { modelId, mergeDeltas } = resolved;
   log?.set({ deployment: modelId, api: config.mode === 'demo' ? 'demo' : config.api });
   const upstream = new AbortController();
   const state = new ReplyState(log);
-
-  const result = streamText({
-    model,
-    instructions: config.systemPrompt,
-    messages: await convertToModelMessages(request.messages),
-    // Only the OpenAI-compatible and tutorial endpoints let system messages through (after the
-    // operator's instructions, which keep precedence); /api/chat's schema refuses them.
-    allowSystemInMessages: true,
-    temperature: request.temperature,
-    maxOutputTokens: request.maxOutputTokens,
-    abortSignal: upstream.signal,
-    // Retries happen only before the first token (honouring Retry-After); bounded so a
-    // request cannot wait on a throttled deployment for minutes.
-    maxRetries: 2,
-    // The SDK would print the whole error object; it is reported once, in the request's log
-    // line, by the UI stream's onError below.
-    onError: () => {},
-    // Spans (when telemetry is registered) carry model, tokens and timings, never the text.
-    telemetry: { functionId: 'chat', recordInputs: false, recordOutputs: false },
-  });
-
-  const reader = result
-    .toUIMessageStream<ChatMessage>({
-      originalMessages: request.messages,
-      // Citations (web and file search annotations) reach clients as source parts.
-      sendSources: true,
-      // The reply's id travels in the stream's start event, so a client that saved a partial
-      // reply and later resumes the stream recognises it as the same message, not a new one.
-      generateMessageId: generateId,
-      messageMetadata: replyMetadata(modelId),
-      // Also called for a tool the model asked for that this app never offered: not a failure
-      // (the part is dropped, the reply goes on).
-      onError: (error) => (isUnofferedToolCall(error) ? 'The model called a tool this app does not offer.' : state.report(error)),
-    })
-    .getReader();
-
-  const firstOutput = readPreamble(reader, state, config, log).catch((error) => {
-    log?.set({ ended: state.endedAs() });
-    upstream.abort(error);
-    void reader.cancel().catch(() => {});
-    throw error;
-  });
-  const startedLate = await outlasts(firstOutput, config.streamHeartbeatMs);
-  const preamble = startedLate ? firstOutput : await firstOutput;
+  const reader = await startModelCall(request, config, resolved, state, upstream.signal);
+  const { preamble } = await waitForFirstOutput(reader, state, upstream, config, log);
 
   let markFinished!: () => void;
   const finished = new Promise<void>((resolve) => (markFinished = resolve)).then(() => log?.set({ ended: state.endedAs() }));
@@ -235,6 +194,72 @@ export async function startChatStream(request: ChatRequest, config: AppConfig, l
     failure: () => state.failure(),
     finished,
   };
+}
+
+/** Calls the model; its reply as AI SDK UI message chunks, failures reported to `state`. */
+async function startModelCall(
+  request: ChatRequest,
+  config: AppConfig,
+  { model, modelId }: ResolvedModel,
+  state: ReplyState,
+  abortSignal: AbortSignal,
+): Promise<ReadableStreamDefaultReader<ChatChunk>> {
+  const result = streamText({
+    model,
+    instructions: config.systemPrompt,
+    messages: await convertToModelMessages(request.messages),
+    // Only the OpenAI-compatible and tutorial endpoints let system messages through (after the
+    // operator's instructions, which keep precedence); /api/chat's schema refuses them.
+    allowSystemInMessages: true,
+    temperature: request.temperature,
+    maxOutputTokens: request.maxOutputTokens,
+    abortSignal,
+    // Retries happen only before the first token (honouring Retry-After); bounded so a
+    // request cannot wait on a throttled deployment for minutes.
+    maxRetries: 2,
+    // The SDK would print the whole error object; it is reported once, in the request's log
+    // line, by the UI stream's onError below.
+    onError: () => {},
+    // Spans (when telemetry is registered) carry model, tokens and timings, never the text.
+    telemetry: { functionId: 'chat', recordInputs: false, recordOutputs: false },
+  });
+
+  return result
+    .toUIMessageStream<ChatMessage>({
+      originalMessages: request.messages,
+      // Citations (web and file search annotations) reach clients as source parts.
+      sendSources: true,
+      // The reply's id travels in the stream's start event, so a client that saved a partial
+      // reply and later resumes the stream recognises it as the same message, not a new one.
+      generateMessageId: generateId,
+      messageMetadata: replyMetadata(modelId),
+      // Also called for a tool the model asked for that this app never offered: not a failure
+      // (the part is dropped, the reply goes on).
+      onError: (error) => (isUnofferedToolCall(error) ? 'The model called a tool this app does not offer.' : state.report(error)),
+    })
+    .getReader();
+}
+
+/**
+ * The chunks up to the first real output, read (a failure before it is thrown, and the model
+ * call cancelled), or still being read when that takes longer than the heartbeat interval: then
+ * the response starts without them and a failure arrives in-band.
+ */
+async function waitForFirstOutput(
+  reader: ReadableStreamDefaultReader<ChatChunk>,
+  state: ReplyState,
+  upstream: AbortController,
+  config: AppConfig,
+  log: RequestLog | undefined,
+): Promise<{ preamble: ChatChunk[] | Promise<ChatChunk[]> }> {
+  const firstOutput = readPreamble(reader, state, config, log).catch((error) => {
+    log?.set({ ended: state.endedAs() });
+    upstream.abort(error);
+    void reader.cancel().catch(() => {});
+    throw error;
+  });
+  const startedLate = await outlasts(firstOutput, config.streamHeartbeatMs);
+  return { preamble: startedLate ? firstOutput : await firstOutput };
 }
 
 /**
