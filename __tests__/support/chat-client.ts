@@ -1,6 +1,6 @@
 import { POST } from '@/app/api/chat/route';
 import type { ChatMessageMetadata } from '@/lib/chat/metadata';
-import type { AzureEmulator } from './azure-emulator';
+import type { AzureEmulator } from '@/tools/azure-emulator/azure-emulator';
 
 /**
  * Calls the real `/api/chat` route handler with a real `Request`, the way Next.js does, and

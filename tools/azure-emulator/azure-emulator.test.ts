@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { createAzure } from '@ai-sdk/azure';
 import { APICallError, generateText, streamText } from 'ai';
-import { numberedWords, recordedText, startAzureEmulator, type AzureEmulator, type EmulatorScenario } from './support/azure-emulator';
+import { numberedWords, recordedText, startAzureEmulator, type AzureEmulator, type EmulatorScenario } from './azure-emulator';
 
 const API_KEY = 'test-key';
 const DEPLOYMENT = 'gpt-test';
@@ -211,7 +211,7 @@ describe('replaying recorded Azure streams', () => {
   });
 
   test('the reasoning recording carries reasoning deltas that the chat model leaves out of the text', () => {
-    const lines = readFileSync(path.join(__dirname, 'fixtures', 'azure-recordings', 'chat-completions-reasoning.chunks.jsonl'), 'utf8');
+    const lines = readFileSync(path.join(__dirname, 'recordings', 'chat-completions-reasoning.chunks.jsonl'), 'utf8');
     expect(lines).toContain('"reasoning_content":"We"');
     expect(recordedText('chat-completions-reasoning')).not.toContain('We need to');
   });
@@ -225,7 +225,7 @@ describe('replaying recorded Azure streams', () => {
       .split('\n\n')
       .filter(Boolean)
       .map((event) => event.replace(/^data: /, ''));
-    const recorded = readFileSync(path.join(__dirname, 'fixtures', 'azure-recordings', 'chat-completions-text.chunks.jsonl'), 'utf8').split('\n').filter(Boolean);
+    const recorded = readFileSync(path.join(__dirname, 'recordings', 'chat-completions-text.chunks.jsonl'), 'utf8').split('\n').filter(Boolean);
 
     expect(events).toEqual([...recorded, '[DONE]']);
   });
@@ -396,9 +396,9 @@ describe('lifecycle', () => {
   });
 
   test('the CLI prints its address and answers the control endpoints', async () => {
-    const cli = path.join(__dirname, 'support', 'azure-emulator-cli.ts');
+    const cli = path.join(__dirname, 'cli.ts');
     const child = spawn('npx', ['tsx', cli, '--port', '0', '--api-key', 'cli-key', '--scenario', '{"words":2}'], {
-      cwd: path.join(__dirname, '..'),
+      cwd: path.join(__dirname, '..', '..'),
       detached: true,
       stdio: ['ignore', 'pipe', 'ignore'],
     });

@@ -1,6 +1,6 @@
 /**
  * Runs the Azure OpenAI emulator as its own process for benchmarks and browser tests that start the
- * app separately: `npx tsx __tests__/support/azure-emulator-cli.ts --port 0 --api-key test-key`.
+ * app separately: `npx tsx tools/azure-emulator/cli.ts --port 0 --api-key test-key`.
  * Prints `{"url": "...", "port": N}` on one stdout line once listening; steer it over HTTP with
  * POST /__emulator/scenario, POST /__emulator/reset and GET /__emulator/counters.
  */
