@@ -3,7 +3,7 @@
  * emulator, which paces tokens, injects failures and counts aborted upstream requests.
  */
 import type { Browser, BrowserContext } from 'playwright-core';
-import { startAzureEmulator, type AzureEmulator } from '../support/azure-emulator';
+import { startAzureEmulator, type AzureEmulator } from '@/tools/azure-emulator/azure-emulator';
 import { startAppServer, type AppServer } from './support/app-server';
 import { launchChromium, saveScreenshot } from './support/browser';
 import { ChatPage } from './support/chat-page';

@@ -10,7 +10,7 @@ import http from 'node:http';
 import path from 'node:path';
 import OpenAI from 'openai';
 import type { Browser } from 'playwright-core';
-import { numberedWords, startAzureEmulator, type AzureEmulator } from '../support/azure-emulator';
+import { numberedWords, startAzureEmulator, type AzureEmulator } from '@/tools/azure-emulator/azure-emulator';
 import { startAppServer, type AppServer } from './support/app-server';
 import { launchChromium, saveScreenshot } from './support/browser';
 import { e2eDistDir, projectRoot } from './support/build';

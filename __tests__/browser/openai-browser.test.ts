@@ -2,10 +2,10 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';
 import * as completions from '@/app/api/v1/chat/completions/route';
-import { launchChromium } from './e2e/support/browser';
-import { numberedWords, startAzureEmulator, type AzureEmulator } from './support/azure-emulator';
-import { emulatorEnv, useEnv } from './support/chat-client';
-import { startRouteServer, type RouteServer } from './support/route-server';
+import { launchChromium } from './support/browser';
+import { numberedWords, startAzureEmulator, type AzureEmulator } from '@/tools/azure-emulator/azure-emulator';
+import { emulatorEnv, useEnv } from '../support/chat-client';
+import { startRouteServer, type RouteServer } from '../support/route-server';
 
 /**
  * The OpenAI JS SDK in Chromium, on a page of another origin: its CORS preflight (with the
@@ -24,7 +24,7 @@ jest.setTimeout(60_000);
 beforeAll(async () => {
   emulator = await startAzureEmulator({ apiKey: 'emulator-key-0123456789abcdef' });
   const bundle = await build({
-    entryPoints: [path.join(__dirname, 'fixtures', 'seed-clients', 'openai-browser-entry.ts')],
+    entryPoints: [path.join(__dirname, '..', 'fixtures', 'seed-clients', 'openai-browser-entry.ts')],
     bundle: true,
     write: false,
     format: 'iife',

@@ -1,4 +1,4 @@
-import { startAzureEmulator, type AzureEmulator } from '../support/azure-emulator';
+import { startAzureEmulator, type AzureEmulator } from '@/tools/azure-emulator/azure-emulator';
 import { startAppServer, type AppServer } from './support/app-server';
 
 /**

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DefaultChatTransport, type UIMessageChunk } from 'ai';
-import { numberedWords, startAzureEmulator, type AzureEmulator } from '../support/azure-emulator';
+import { numberedWords, startAzureEmulator, type AzureEmulator } from '@/tools/azure-emulator/azure-emulator';
 import { readUiStream } from '../support/chat-client';
 import { startAppServer, type RunningAppServer } from './support/app-server';
 import { projectRoot } from './support/build';

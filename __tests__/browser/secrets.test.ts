@@ -1,12 +1,11 @@
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { startAzureEmulator, type AzureEmulator } from './support/azure-emulator';
-import { nextBin, projectRoot } from './e2e/support/build';
-import { freePort } from './support/free-port';
+import { startAzureEmulator, type AzureEmulator } from '@/tools/azure-emulator/azure-emulator';
+import { buildForBrowserTests, e2eDistDir, newSecretScanKey, nextBin, projectRoot } from './support/build';
+import { freePort } from '../support/free-port';
 
 /**
  * Secrets (issue 4, point 7): the Azure key the server is given must never reach a client, a
@@ -18,13 +17,13 @@ import { freePort } from './support/free-port';
  * The key is generated per run, so it exists in no file of the repository. One `next build`:
  * when the e2e globalSetup builds in this run it uses a fake key of its own and hands it over in
  * SECRET_SCAN_KEY / SECRET_SCAN_DIST_DIR (CI that builds by itself can set both the same way);
- * otherwise this file builds into its own dist dir.
+ * otherwise (a build it did not make, with E2E_SKIP_BUILD=1) this file rebuilds the same folder.
  */
 
 const KEY_PREFIX = 'sk-fake-SECRET-';
 const reused = process.env.SECRET_SCAN_KEY && process.env.SECRET_SCAN_DIST_DIR;
-const AZURE_KEY = reused ? process.env.SECRET_SCAN_KEY! : `${KEY_PREFIX}${randomBytes(16).toString('hex')}`;
-const DIST_DIR = reused ? process.env.SECRET_SCAN_DIST_DIR! : '.next-secrets';
+const AZURE_KEY = reused ? process.env.SECRET_SCAN_KEY! : newSecretScanKey();
+const DIST_DIR = reused ? process.env.SECRET_SCAN_DIST_DIR! : e2eDistDir;
 /** A second secret: the key other frontends use to call the API (CHAT_API_KEYS). */
 const CLIENT_KEY = `client-fake-SECRET-${randomBytes(12).toString('hex')}`;
 const DEPLOYMENTS = 'gpt-main,gpt-alt';
@@ -44,21 +43,6 @@ function leaksIn(text: string): string[] {
 // Settings the app reads: none may leak in from the machine running the tests.
 const APP_SETTING = /^(AZURE_|CHAT_API_KEYS$|ALLOWED_ORIGINS$|REDIS_URL$|SESSION_SECRET$|RATE_LIMIT_PER_MINUTE$|SYSTEM_PROMPT$|DEMO_|MAX_|UPSTREAM_|STREAM_COALESCE_|SECRET_SCAN_|LOG_LEVEL$|OTEL_|APPLICATIONINSIGHTS_|IDENTITY_)/;
 const baseEnv = () => Object.fromEntries(Object.entries(process.env).filter(([name]) => !APP_SETTING.test(name)));
-
-/**
- * `next build` with a dist dir of its own adds `<distDir>/types` globs to tsconfig.json (and
- * reformats it). Put the file back as it was unless someone else changed it meanwhile, in which
- * case only this build's entries are taken out.
- */
-function undoTsconfigEdit(before: string) {
-  const file = path.join(projectRoot, 'tsconfig.json');
-  const after = readFileSync(file, 'utf8');
-  if (after === before) return;
-  const parsed = JSON.parse(after) as { include?: string[] };
-  parsed.include = parsed.include?.filter((entry) => !entry.startsWith(`${DIST_DIR}/`));
-  if (JSON.stringify(parsed) === JSON.stringify(JSON.parse(before))) writeFileSync(file, before);
-  else writeFileSync(file, `${JSON.stringify(parsed, null, 2)}\n`);
-}
 
 let emulator: AzureEmulator;
 let emulatorPort: number;
@@ -122,21 +106,11 @@ beforeAll(async () => {
   };
 
   if (!reused) {
-    rmSync(path.join(projectRoot, DIST_DIR), { recursive: true, force: true });
-    const tsconfig = readFileSync(path.join(projectRoot, 'tsconfig.json'), 'utf8');
     try {
-      const { stdout, stderr } = await promisify(execFile)(process.execPath, [nextBin, 'build'], {
-        cwd: projectRoot,
-        env: { ...baseEnv(), ...appEnv, NODE_ENV: 'production', NEXT_DIST_DIR: DIST_DIR, NEXT_TELEMETRY_DISABLED: '1' },
-        maxBuffer: 64 * 1024 * 1024,
-        timeout: BUILD_TIMEOUT_MS,
-      });
-      serverLog += `--- next build ---\n${stdout}${stderr}`;
+      serverLog += `--- next build ---\n${buildForBrowserTests(AZURE_KEY, 'pipe', { ...baseEnv(), ...appEnv, NODE_ENV: 'production' })}`;
     } catch (error) {
       const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
       throw new Error(`next build failed: ${(error as Error).message}\n${stdout.slice(-4000)}\n${stderr.slice(-4000)}`);
-    } finally {
-      undoTsconfigEdit(tsconfig);
     }
   }
 
@@ -181,7 +155,6 @@ afterAll(async () => {
     clearTimeout(force);
   }
   await emulator?.close();
-  if (!reused) rmSync(path.join(projectRoot, DIST_DIR), { recursive: true, force: true });
 });
 
 describe('a fake Azure key given to a production build', () => {
@@ -344,6 +317,6 @@ describe('a fake Azure key given to a production build', () => {
     expect(grep(AZURE_KEY)).toEqual([]);
     expect(grep(CLIENT_KEY)).toEqual([]);
     // The prefix names the generator of fake keys only, never a committed key.
-    expect(grep(KEY_PREFIX).filter((file) => !['__tests__/secrets.test.ts', '__tests__/e2e/support/global-setup.ts'].includes(file))).toEqual([]);
+    expect(grep(KEY_PREFIX).filter((file) => !['__tests__/browser/secrets.test.ts', '__tests__/browser/support/build.ts'].includes(file))).toEqual([]);
   });
 });

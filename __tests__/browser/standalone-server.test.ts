@@ -4,7 +4,7 @@
  * page it serves, then SIGTERM on a real process in the middle of a real reply.
  */
 import path from 'node:path';
-import { startAzureEmulator, numberedWords, type AzureEmulator } from '../support/azure-emulator';
+import { startAzureEmulator, numberedWords, type AzureEmulator } from '@/tools/azure-emulator/azure-emulator';
 import { readUiStream } from '../support/chat-client';
 import { startAppServer, type RunningAppServer } from './support/app-server';
 

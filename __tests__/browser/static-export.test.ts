@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { numberedWords, startAzureEmulator, type AzureEmulator } from '../support/azure-emulator';
+import { numberedWords, startAzureEmulator, type AzureEmulator } from '@/tools/azure-emulator/azure-emulator';
 import { freePort } from '../support/free-port';
 import { startAppServer, type AppServer } from './support/app-server';
 import { launchChromium, saveScreenshot } from './support/browser';

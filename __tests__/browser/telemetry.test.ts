@@ -1,4 +1,4 @@
-import { startAzureEmulator, type AzureEmulator } from '../support/azure-emulator';
+import { startAzureEmulator, type AzureEmulator } from '@/tools/azure-emulator/azure-emulator';
 import { startAzureMonitorReceiver, startOtlpReceiver, type OtlpSpan } from '../support/telemetry-receivers';
 import { makeThrowawayCert, type ThrowawayCert } from '../support/throwaway-cert';
 import { startAppServer, type AppServer } from './support/app-server';

@@ -7,10 +7,10 @@ import type { Browser } from 'playwright-core';
 import * as apiChatStream from '@/app/api/chat/stream/route';
 import * as chatStream from '@/app/chat/stream/route';
 import * as relay from '@/app/v1/chat/route';
-import { launchChromium } from './e2e/support/browser';
-import { numberedWords, startAzureEmulator, type AzureEmulator } from './support/azure-emulator';
-import { emulatorEnv, useEnv } from './support/chat-client';
-import { startRouteServer, type RouteServer } from './support/route-server';
+import { launchChromium } from './support/browser';
+import { numberedWords, startAzureEmulator, type AzureEmulator } from '@/tools/azure-emulator/azure-emulator';
+import { emulatorEnv, useEnv } from '../support/chat-client';
+import { startRouteServer, type RouteServer } from '../support/route-server';
 
 /**
  * The clients of the tutorials this product grew out of (../shared/seeds), run unchanged but for
@@ -19,7 +19,7 @@ import { startRouteServer, type RouteServer } from './support/route-server';
  */
 
 const run = promisify(execFile);
-const SEEDS = path.join(__dirname, 'fixtures', 'seed-clients');
+const SEEDS = path.join(__dirname, '..', 'fixtures', 'seed-clients');
 
 let emulator: AzureEmulator;
 let server: RouteServer;

@@ -1,4 +1,4 @@
-import { numberedWords, startAzureEmulator, type AzureEmulator } from '../support/azure-emulator';
+import { numberedWords, startAzureEmulator, type AzureEmulator } from '@/tools/azure-emulator/azure-emulator';
 import { readUiStream } from '../support/chat-client';
 import { awayFromWindowEdge } from '../support/rate-limit-window';
 import { startRedisServer, type RedisServer } from '../support/redis-server';

@@ -2,9 +2,9 @@ import { OPTIONS } from '@/app/api/chat/route';
 import * as stopRoute from '@/app/api/chat/[id]/stop/route';
 import { createSessionCookie } from '@/lib/http/session-cookie';
 import { loadConfig } from '@/lib/config';
-import { numberedWords, startAzureEmulator, type AzureEmulator } from './support/azure-emulator';
-import { emulatorEnv, postChat, readErrorBody, readUiStream, useEnv } from './support/chat-client';
-import { awayFromWindowEdge } from './support/rate-limit-window';
+import { numberedWords, startAzureEmulator, type AzureEmulator } from '@/tools/azure-emulator/azure-emulator';
+import { emulatorEnv, postChat, readErrorBody, readUiStream, useEnv } from '../support/chat-client';
+import { awayFromWindowEdge } from '../support/rate-limit-window';
 
 /**
  * The route's gatekeeping as a caller meets it: API keys for other frontends, the page's

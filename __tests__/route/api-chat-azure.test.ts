@@ -1,5 +1,5 @@
-import { numberedWords, recordedText, startAzureEmulator, type AzureEmulator } from './support/azure-emulator';
-import { emulatorEnv, postChat, readErrorBody, readUiStream, useEnv } from './support/chat-client';
+import { numberedWords, recordedText, startAzureEmulator, type AzureEmulator } from '@/tools/azure-emulator/azure-emulator';
+import { emulatorEnv, postChat, readErrorBody, readUiStream, useEnv } from '../support/chat-client';
 
 /**
  * `/api/chat` against a real Azure-compatible HTTP server on loopback, for both Azure API

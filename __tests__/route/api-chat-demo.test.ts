@@ -1,6 +1,6 @@
 import { GET as health } from '@/app/api/health/route';
 import { tokenize } from '@/lib/ai/demo-model';
-import { postChat, readErrorBody, readUiStream, useEnv } from './support/chat-client';
+import { postChat, readErrorBody, readUiStream, useEnv } from '../support/chat-client';
 
 /** With no Azure settings the app must answer end to end from the offline demo model. */
 

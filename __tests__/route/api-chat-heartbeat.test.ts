@@ -1,8 +1,8 @@
 import { DefaultChatTransport, type UIMessageChunk } from 'ai';
 import { GET as resume } from '@/app/api/chat/[id]/stream/route';
 import { POST } from '@/app/api/chat/route';
-import { numberedWords, startAzureEmulator, type AzureEmulator } from './support/azure-emulator';
-import { emulatorEnv, postChat, readUiStream, useEnv } from './support/chat-client';
+import { numberedWords, startAzureEmulator, type AzureEmulator } from '@/tools/azure-emulator/azure-emulator';
+import { emulatorEnv, postChat, readUiStream, useEnv } from '../support/chat-client';
 
 /**
  * Silence on the wire: a reasoning deployment can think for minutes before its first visible

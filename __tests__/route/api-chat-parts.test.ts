@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startAzureEmulator, numberedWords, type AzureEmulator } from './support/azure-emulator';
-import { emulatorEnv, postChat, readErrorBody, readUiStream, useEnv } from './support/chat-client';
+import { startAzureEmulator, numberedWords, type AzureEmulator } from '@/tools/azure-emulator/azure-emulator';
+import { emulatorEnv, postChat, readErrorBody, readUiStream, useEnv } from '../support/chat-client';
 
 /**
  * Only what the page sends reaches the model: text, plus the step markers and reasoning of the

@@ -1,11 +1,11 @@
 import { ownedChat } from '@/lib/chat/chat-owner';
-import { numberedWords, startAzureEmulator, type AzureEmulator } from './support/azure-emulator';
-import { emulatorEnv, readUiStream, useEnv, type ReadUiStream } from './support/chat-client';
+import { numberedWords, startAzureEmulator, type AzureEmulator } from '@/tools/azure-emulator/azure-emulator';
+import { emulatorEnv, readUiStream, useEnv, type ReadUiStream } from '../support/chat-client';
 
 /** `useEnv` is no React hook; named so the hooks lint rule lets a helper call it. */
 const applyEnv = useEnv;
-import { awayFromWindowEdge } from './support/rate-limit-window';
-import { startRedisServer, type RedisServer } from './support/redis-server';
+import { awayFromWindowEdge } from '../support/rate-limit-window';
+import { startRedisServer, type RedisServer } from '../support/redis-server';
 
 /**
  * Resumable replies: a `useChat` reply keeps generating when its connection drops, a reload

@@ -1,5 +1,5 @@
-import { recordedText, startAzureEmulator, type AzureEmulator } from './support/azure-emulator';
-import { emulatorEnv, postChat, readUiStream, useEnv } from './support/chat-client';
+import { recordedText, startAzureEmulator, type AzureEmulator } from '@/tools/azure-emulator/azure-emulator';
+import { emulatorEnv, postChat, readUiStream, useEnv } from '../support/chat-client';
 
 /**
  * Citations Azure attaches to a reply (hosted web search, file search) reach clients as the AI

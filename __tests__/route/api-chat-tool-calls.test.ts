@@ -1,6 +1,6 @@
-import { recordedText, startAzureEmulator, type AzureEmulator, type EmulatorScenario } from './support/azure-emulator';
-import { emulatorEnv, postChat, readUiStream, useEnv } from './support/chat-client';
-import { captureLogs, type CapturedLogs } from './support/log-capture';
+import { recordedText, startAzureEmulator, type AzureEmulator, type EmulatorScenario } from '@/tools/azure-emulator/azure-emulator';
+import { emulatorEnv, postChat, readUiStream, useEnv } from '../support/chat-client';
+import { captureLogs, type CapturedLogs } from '../support/log-capture';
 
 /**
  * Healthy replies that used to be reported as failures: real recorded Azure streams in which the

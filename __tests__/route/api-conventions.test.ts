@@ -1,9 +1,9 @@
 import { DefaultChatTransport, readUIMessageStream, type UIMessage } from 'ai';
 import * as catchAll from '@/app/api/[...path]/route';
 import * as chat from '@/app/api/chat/route';
-import { numberedWords, startAzureEmulator, type AzureEmulator } from './support/azure-emulator';
-import { emulatorEnv, postChat, readErrorBody, useEnv } from './support/chat-client';
-import { startRouteServer, type RouteServer } from './support/route-server';
+import { numberedWords, startAzureEmulator, type AzureEmulator } from '@/tools/azure-emulator/azure-emulator';
+import { emulatorEnv, postChat, readErrorBody, useEnv } from '../support/chat-client';
+import { startRouteServer, type RouteServer } from '../support/route-server';
 
 /**
  * HTTP conventions a client relies on: `Accept` picks the format, an unknown `/api/*` path is the

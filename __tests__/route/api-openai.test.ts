@@ -2,9 +2,9 @@ import OpenAI, { APIError } from 'openai';
 import * as chatCompletions from '@/app/api/v1/chat/completions/route';
 import * as models from '@/app/api/v1/models/route';
 import * as responses from '@/app/api/v1/responses/route';
-import { numberedWords, startAzureEmulator, type AzureEmulator } from './support/azure-emulator';
-import { emulatorEnv, postChat, useEnv } from './support/chat-client';
-import { startRouteServer, type RouteServer } from './support/route-server';
+import { numberedWords, startAzureEmulator, type AzureEmulator } from '@/tools/azure-emulator/azure-emulator';
+import { emulatorEnv, postChat, useEnv } from '../support/chat-client';
+import { startRouteServer, type RouteServer } from '../support/route-server';
 
 /**
  * The OpenAI-compatible endpoints driven by the official `openai` npm client over real HTTP, the

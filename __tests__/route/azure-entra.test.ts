@@ -1,8 +1,8 @@
 import { GET as health } from '@/app/api/health/route';
-import { startAzureEmulator, type AzureEmulator } from './support/azure-emulator';
-import { emulatorEnv, postChat, readUiStream, useEnv } from './support/chat-client';
-import { captureLogs, type CapturedLogs } from './support/log-capture';
-import { startManagedIdentityEndpoint, type ManagedIdentityEndpoint } from './support/managed-identity-endpoint';
+import { startAzureEmulator, type AzureEmulator } from '@/tools/azure-emulator/azure-emulator';
+import { emulatorEnv, postChat, readUiStream, useEnv } from '../support/chat-client';
+import { captureLogs, type CapturedLogs } from '../support/log-capture';
+import { startManagedIdentityEndpoint, type ManagedIdentityEndpoint } from '../support/managed-identity-endpoint';
 
 /**
  * Keyless sign-in: with no AZURE_API_KEY (or AZURE_AUTH=entra) the server gets Microsoft Entra

@@ -1,10 +1,10 @@
 import { GET as health } from '@/app/api/health/route';
 import { getConfig, vercelOidcToken } from '@/lib/config';
-import { startAzureEmulator, type AzureEmulator } from './support/azure-emulator';
-import { emulatorEnv, useEnv } from './support/chat-client';
-import { chatInChildProcess } from './support/chat-in-child-process';
-import { startEntraTokenEndpoint, type EntraTokenEndpoint } from './support/entra-token-endpoint';
-import { makeThrowawayCert, type ThrowawayCert } from './support/throwaway-cert';
+import { startAzureEmulator, type AzureEmulator } from '@/tools/azure-emulator/azure-emulator';
+import { emulatorEnv, useEnv } from '../support/chat-client';
+import { chatInChildProcess } from '../support/chat-in-child-process';
+import { startEntraTokenEndpoint, type EntraTokenEndpoint } from '../support/entra-token-endpoint';
+import { makeThrowawayCert, type ThrowawayCert } from '../support/throwaway-cert';
 
 /**
  * Vercel OIDC federation: Vercel hands a function its OIDC token in VERCEL_OIDC_TOKEN, not in a

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startAzureEmulator, type AzureEmulator } from './support/azure-emulator';
-import { chatInChildProcess } from './support/chat-in-child-process';
-import { startEntraTokenEndpoint, type EntraTokenEndpoint } from './support/entra-token-endpoint';
-import { makeThrowawayCert, type ThrowawayCert } from './support/throwaway-cert';
+import { startAzureEmulator, type AzureEmulator } from '@/tools/azure-emulator/azure-emulator';
+import { chatInChildProcess } from '../support/chat-in-child-process';
+import { startEntraTokenEndpoint, type EntraTokenEndpoint } from '../support/entra-token-endpoint';
+import { makeThrowawayCert, type ThrowawayCert } from '../support/throwaway-cert';
 
 /**
  * Workload identity (AKS, or a platform that federates its OIDC token with Entra ID): the

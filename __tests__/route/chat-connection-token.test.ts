@@ -3,8 +3,8 @@ import * as resumeRoute from '@/app/api/chat/[id]/stream/route';
 import * as stopRoute from '@/app/api/chat/[id]/stop/route';
 import type { ChatMessage } from '@/lib/chat/metadata';
 import { ChatConnection } from '@/lib/client/chat-connection';
-import { numberedWords, startAzureEmulator, type AzureEmulator } from './support/azure-emulator';
-import { emulatorEnv, useEnv } from './support/chat-client';
+import { numberedWords, startAzureEmulator, type AzureEmulator } from '@/tools/azure-emulator/azure-emulator';
+import { emulatorEnv, useEnv } from '../support/chat-client';
 
 /**
  * The page served from another origin gets no session cookie (browsers block it), so it keeps

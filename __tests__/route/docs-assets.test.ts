@@ -9,7 +9,7 @@ import * as assets from '@/app/api/docs/scalar/[file]/route';
  * installed bundle under its versioned name, and nothing else, whatever name a client sends.
  */
 
-const packageDir = path.resolve(__dirname, '../node_modules/@scalar/api-reference');
+const packageDir = path.resolve(__dirname, '../../node_modules/@scalar/api-reference');
 const { version } = JSON.parse(readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as { version: string };
 const bundle = readFileSync(path.join(packageDir, 'dist/browser/standalone.js'));
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');

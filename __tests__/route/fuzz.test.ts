@@ -3,8 +3,8 @@ import { autoImplementMethods } from 'next/dist/server/route-modules/app-route/h
 import * as chatRoute from '@/app/api/chat/route';
 import * as streamRoute from '@/app/api/chat/[id]/stream/route';
 import * as stopRoute from '@/app/api/chat/[id]/stop/route';
-import { numberedWords, startAzureEmulator, type AzureEmulator } from './support/azure-emulator';
-import { emulatorEnv, postChat, readUiStream, useEnv } from './support/chat-client';
+import { numberedWords, startAzureEmulator, type AzureEmulator } from '@/tools/azure-emulator/azure-emulator';
+import { emulatorEnv, postChat, readUiStream, useEnv } from '../support/chat-client';
 
 /**
  * Hostile input (issue 4, point 6): property-based fuzzing of the real route handlers, called

@@ -17,8 +17,8 @@ import * as responses from '@/app/api/v1/responses/route';
 import * as guideStream from '@/app/chat/stream/route';
 import * as relay from '@/app/v1/chat/route';
 import { scalarBundleUrl } from '@/lib/openapi/scalar-bundle';
-import { startAzureEmulator, type AzureEmulator } from './support/azure-emulator';
-import { emulatorEnv, useEnv } from './support/chat-client';
+import { startAzureEmulator, type AzureEmulator } from '@/tools/azure-emulator/azure-emulator';
+import { emulatorEnv, useEnv } from '../support/chat-client';
 
 /**
  * `/api/openapi.json` is a valid OpenAPI 3.1 document that names every route, and real answers of
@@ -64,7 +64,7 @@ function routePaths(dir: string, prefix = ''): string[] {
 }
 
 test('every route is described, and nothing else (the /api catch-all 404 aside)', () => {
-  const routes = routePaths(path.resolve(__dirname, '..', 'app')).filter((route) => !route.includes('[...'));
+  const routes = routePaths(path.resolve(__dirname, '../..', 'app')).filter((route) => !route.includes('[...'));
   expect(Object.keys(document.paths as Json).sort()).toEqual(routes.sort());
 });
 

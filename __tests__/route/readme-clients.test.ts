@@ -3,9 +3,9 @@ import path from 'node:path';
 import OpenAI from 'openai';
 import * as chat from '@/app/api/chat/route';
 import * as completions from '@/app/api/v1/chat/completions/route';
-import { numberedWords, startAzureEmulator, type AzureEmulator } from './support/azure-emulator';
-import { emulatorEnv, useEnv } from './support/chat-client';
-import { startRouteServer, type RouteServer } from './support/route-server';
+import { numberedWords, startAzureEmulator, type AzureEmulator } from '@/tools/azure-emulator/azure-emulator';
+import { emulatorEnv, useEnv } from '../support/chat-client';
+import { startRouteServer, type RouteServer } from '../support/route-server';
 
 /**
  * The README's Clients section runs as printed (its host swapped for a test server): the `fetch`
@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 function clientsSnippets(language: string): string[] {
-  const readme = readFileSync(path.resolve(__dirname, '..', 'README.md'), 'utf8');
+  const readme = readFileSync(path.resolve(__dirname, '../..', 'README.md'), 'utf8');
   const section = readme.slice(readme.indexOf('## Clients'), readme.indexOf('## Architecture'));
   return [...section.matchAll(new RegExp('```' + language + '\\n([\\s\\S]*?)```', 'g'))].map((match) => match[1]);
 }

@@ -8,9 +8,9 @@ import { parseChatRequest } from '@/lib/chat/request';
 import { startChatStream } from '@/lib/chat/stream';
 import { apiRoute } from '@/lib/http/api-route';
 import { RequestLog } from '@/lib/observability/request-log';
-import { startAzureEmulator, type AzureEmulator } from './support/azure-emulator';
-import { emulatorEnv, postChat, readUiStream, useEnv } from './support/chat-client';
-import { captureLogs, type CapturedLogs, type LogLine } from './support/log-capture';
+import { startAzureEmulator, type AzureEmulator } from '@/tools/azure-emulator/azure-emulator';
+import { emulatorEnv, postChat, readUiStream, useEnv } from '../support/chat-client';
+import { captureLogs, type CapturedLogs, type LogLine } from '../support/log-capture';
 
 /**
  * Operating the API: every answer carries a request id (X-Request-Id, and in error JSON) and

@@ -5,9 +5,9 @@ import * as resumeRoute from '@/app/api/chat/[id]/stream/route';
 import { loadConfig } from '@/lib/config';
 import { closeRedisClients } from '@/lib/storage/redis';
 import { MAX_REPLY_BYTES, createMemoryReplyStore, createRedisReplyStore, getReplyStore, type MemoryReplyStore } from '@/lib/storage/reply-store';
-import { numberedWords, startAzureEmulator, type AzureEmulator } from './support/azure-emulator';
-import { emulatorEnv, postChat, readUiStream, useEnv } from './support/chat-client';
-import { startRedisServer, type RedisServer } from './support/redis-server';
+import { numberedWords, startAzureEmulator, type AzureEmulator } from '@/tools/azure-emulator/azure-emulator';
+import { emulatorEnv, postChat, readUiStream, useEnv } from '../support/chat-client';
+import { startRedisServer, type RedisServer } from '../support/redis-server';
 
 /**
  * What a client can make the server keep is bounded: ids it sends, finished replies in the

@@ -12,7 +12,7 @@ import {
   createSessionCookie,
   readSession,
 } from '@/lib/http/session-cookie';
-import { startRedisServer } from './support/redis-server';
+import { startRedisServer } from '../support/redis-server';
 import { config as proxyConfig, proxy } from '@/proxy';
 
 const KEYS = 'sk-alpha-123,sk-beta-456';

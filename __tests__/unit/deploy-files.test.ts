@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 
-const root = path.resolve(__dirname, '..');
+const root = path.resolve(__dirname, '../..');
 const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
 const packageJson = JSON.parse(read('package.json')) as { scripts: Record<string, string>; engines: { node: string } };
 const nodeMajor = read('.nvmrc').trim();

@@ -9,9 +9,9 @@ import {
   enforceRateLimit,
 } from '@/lib/http/rate-limit';
 import { closeRedisClients, createRedisConnection, type RedisClient } from '@/lib/storage/redis';
-import { captureLogs } from './support/log-capture';
-import { awayFromWindowEdge } from './support/rate-limit-window';
-import { startRedisServer, type RedisServer } from './support/redis-server';
+import { captureLogs } from '../support/log-capture';
+import { awayFromWindowEdge } from '../support/rate-limit-window';
+import { startRedisServer, type RedisServer } from '../support/redis-server';
 
 jest.setTimeout(20_000);
 

@@ -3,7 +3,7 @@ import type { ResumableStreamContext } from 'resumable-stream/generic';
 import { loadConfig } from '@/lib/config';
 import { createMemoryPubSub, createRedisPubSub, getResumableStreamContext } from '@/lib/storage/pubsub';
 import { closeRedisClients, createRedisConnection, type RedisClient } from '@/lib/storage/redis';
-import { startRedisServer, type RedisServer } from './support/redis-server';
+import { startRedisServer, type RedisServer } from '../support/redis-server';
 
 jest.setTimeout(20_000);
 
