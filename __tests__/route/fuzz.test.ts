@@ -4,6 +4,7 @@ import * as chatRoute from '@/app/api/chat/route';
 import * as streamRoute from '@/app/api/chat/[id]/stream/route';
 import * as stopRoute from '@/app/api/chat/[id]/stop/route';
 import { numberedWords, startAzureEmulator, type AzureEmulator } from '@/tools/azure-emulator/azure-emulator';
+import { parseSse } from '@/tools/sse/read-sse.mjs';
 import { emulatorEnv, postChat, readUiStream, useEnv } from '../support/chat-client';
 
 /**
@@ -147,10 +148,7 @@ async function exercise(call: Call): Promise<Outcome> {
     if (text !== '') throw new Error(`204 with a body for ${what}`);
   } else if (contentType.startsWith('text/event-stream')) {
     if (!text.trimEnd().endsWith('data: [DONE]')) throw new Error(`SSE stream did not end with [DONE] for ${what}: …${text.slice(-300)}`);
-    for (const event of text.split('\n\n')) {
-      const data = event.startsWith('data: ') ? event.slice(6) : '';
-      if (data && data !== '[DONE]') JSON.parse(data);
-    }
+    for (const { data } of parseSse(text)) if (data && data !== '[DONE]') JSON.parse(data);
   } else if (contentType.startsWith('application/json')) {
     JSON.parse(text);
   } else if (!contentType.startsWith('text/plain')) {
@@ -400,10 +398,9 @@ describe('POST /api/chat survives hostile input', () => {
         for (const id of outcome.text.matchAll(/"messageId":"([^"]*)"/g)) expect(id[1].length).toBeLessThanOrEqual(200);
         if (outcome.status === 200 && outcome.contentType.startsWith('text/event-stream')) {
           // A valid request got the emulator's whole reply (5 numbered words by default).
-          const deltas = outcome.text
-            .split('\n\n')
-            .filter((event) => event.startsWith('data: {'))
-            .map((event) => JSON.parse(event.slice(6)) as { type: string; delta?: string })
+          const deltas = parseSse(outcome.text)
+            .filter(({ data }) => data.startsWith('{'))
+            .map(({ data }) => JSON.parse(data) as { type: string; delta?: string })
             .filter((chunk) => chunk.type === 'text-delta')
             .map((chunk) => chunk.delta)
             .join('');
