@@ -75,41 +75,7 @@ export function createFakeChatServer(
       return Response.json({ error: { code: reply.code, message: reply.message } }, { status: reply.status });
     }
 
-    const signal = init?.signal ?? undefined;
-    const stream = createUIMessageStream<ChatMessage>({
-      execute: async ({ writer }) => {
-        if (reply.silentUntilAborted) {
-          await new Promise((resolve) => signal?.addEventListener('abort', resolve, { once: true }));
-          aborted += 1;
-          return;
-        }
-        writer.write({ type: 'start', messageId: reply.messageId, messageMetadata: { model: body?.model } });
-        writer.write({ type: 'text-start', id: 'text' });
-        for (const delta of reply.deltas) {
-          await sleep(reply.intervalMs ?? 5);
-          if (signal?.aborted) break;
-          writer.write({ type: 'text-delta', id: 'text', delta });
-        }
-        if (reply.dropConnection) return;
-        if (reply.holdOpen && !signal?.aborted) {
-          await new Promise((resolve) => signal?.addEventListener('abort', resolve, { once: true }));
-        }
-        if (signal?.aborted) {
-          aborted += 1;
-          return;
-        }
-        if (reply.errorText) {
-          writer.write({ type: 'error', errorText: reply.errorText });
-          return;
-        }
-        writer.write({ type: 'text-end', id: 'text' });
-        writer.write({
-          type: 'finish',
-          finishReason: reply.finishReason ?? 'stop',
-          messageMetadata: { finishReason: reply.finishReason ?? 'stop', usage: reply.usage },
-        });
-      },
-    });
+    const stream = scriptedStream(reply, body?.model, init?.signal ?? undefined, () => (aborted += 1));
     const response = createUIMessageStreamResponse({ stream });
     return reply.dropConnection ? withBrokenConnection(response) : response;
   };
@@ -126,6 +92,44 @@ export function createFakeChatServer(
       networkFailure = error;
     },
   };
+}
+
+/** The UI message stream of one scripted reply, as the route would stream it, cut short by an abort. */
+function scriptedStream(reply: Extract<ScriptedReply, { deltas: string[] }>, model: string | undefined, signal: AbortSignal | undefined, onAbort: () => void) {
+  return createUIMessageStream<ChatMessage>({
+    execute: async ({ writer }) => {
+      if (reply.silentUntilAborted) {
+        await new Promise((resolve) => signal?.addEventListener('abort', resolve, { once: true }));
+        onAbort();
+        return;
+      }
+      writer.write({ type: 'start', messageId: reply.messageId, messageMetadata: { model } });
+      writer.write({ type: 'text-start', id: 'text' });
+      for (const delta of reply.deltas) {
+        await sleep(reply.intervalMs ?? 5);
+        if (signal?.aborted) break;
+        writer.write({ type: 'text-delta', id: 'text', delta });
+      }
+      if (reply.dropConnection) return;
+      if (reply.holdOpen && !signal?.aborted) {
+        await new Promise((resolve) => signal?.addEventListener('abort', resolve, { once: true }));
+      }
+      if (signal?.aborted) {
+        onAbort();
+        return;
+      }
+      if (reply.errorText) {
+        writer.write({ type: 'error', errorText: reply.errorText });
+        return;
+      }
+      writer.write({ type: 'text-end', id: 'text' });
+      writer.write({
+        type: 'finish',
+        finishReason: reply.finishReason ?? 'stop',
+        messageMetadata: { finishReason: reply.finishReason ?? 'stop', usage: reply.usage },
+      });
+    },
+  });
 }
 
 /** The response as received over a connection that breaks once the sent bytes have arrived. */
