@@ -99,8 +99,18 @@ export function responsesObject(reply: Reply, state: ResponseState, phase: 'in_p
     completed_at: done ? Math.floor(Date.now() / 1000) : null,
     content_filters: done
       ? [
-          { blocked: false, source_type: 'prompt', content_filter_raw: null, content_filter_results: PROMPT_FILTER_RESULTS[0].content_filter_results },
-          { blocked: reply.filtered, source_type: 'completion', content_filter_raw: null, content_filter_results: reply.filtered ? BLOCKED_COMPLETION_FILTER : SAFE_COMPLETION_FILTER },
+          {
+            blocked: false,
+            source_type: 'prompt',
+            content_filter_raw: null,
+            content_filter_results: PROMPT_FILTER_RESULTS[0].content_filter_results,
+          },
+          {
+            blocked: reply.filtered,
+            source_type: 'completion',
+            content_filter_raw: null,
+            content_filter_results: reply.filtered ? BLOCKED_COMPLETION_FILTER : SAFE_COMPLETION_FILTER,
+          },
         ]
       : null,
     error: null,
@@ -183,10 +193,21 @@ export function chatFrames(reply: Reply): Frame[] {
   const state = newChatState(reply.body);
   const frames: Frame[] = [
     sse({ choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: PROMPT_FILTER_RESULTS }),
-    sse(chatChunk(state, [{ content_filter_results: {}, delta: { content: '', refusal: null, role: 'assistant' }, finish_reason: null, index: 0, logprobs: null }])),
+    sse(
+      chatChunk(state, [
+        { content_filter_results: {}, delta: { content: '', refusal: null, role: 'assistant' }, finish_reason: null, index: 0, logprobs: null },
+      ]),
+    ),
   ];
   for (const token of reply.tokens) {
-    frames.push(sse(chatChunk(state, [{ content_filter_results: SAFE_COMPLETION_FILTER, delta: { content: token }, finish_reason: null, index: 0, logprobs: null }]), true));
+    frames.push(
+      sse(
+        chatChunk(state, [
+          { content_filter_results: SAFE_COMPLETION_FILTER, delta: { content: token }, finish_reason: null, index: 0, logprobs: null },
+        ]),
+        true,
+      ),
+    );
   }
   frames.push(
     sse(
@@ -254,4 +275,3 @@ export function responsesFrames(reply: Reply, reasoning = false): Frame[] {
   ];
   return events.map(([event, token], sequence) => namedSse({ type: event.type, sequence_number: sequence, ...event }, token));
 }
-

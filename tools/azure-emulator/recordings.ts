@@ -78,7 +78,9 @@ export function replayJson(name: RecordingName): Json {
   const finishChoice = events.map(firstChoice).find((choice) => choice?.finish_reason != null);
   const usage = [...events].reverse().find((event) => event.usage != null)?.usage ?? null;
   return {
-    choices: [{ finish_reason: finishChoice?.finish_reason ?? 'stop', index: 0, logprobs: null, message: { content: recordedText(name), role: 'assistant' } }],
+    choices: [
+      { finish_reason: finishChoice?.finish_reason ?? 'stop', index: 0, logprobs: null, message: { content: recordedText(name), role: 'assistant' } },
+    ],
     created: withId.created,
     id: withId.id,
     model: withId.model,

@@ -91,7 +91,12 @@ function jsonAnswer(api: Exclude<Api, 'unknown'>, body: Json, active: EmulatorSc
   const { replay } = active;
   if (replay) return { kind: 'json', status: 200, afterMs, body: () => replayJson(replay) };
   if (api === 'chat') return { kind: 'json', status: 200, afterMs, body: () => chatCompletion(reply) };
-  return { kind: 'json', status: 200, afterMs, body: () => responsesObject(reply, newResponseState(body), reply.filtered ? 'incomplete' : 'completed') };
+  return {
+    kind: 'json',
+    status: 200,
+    afterMs,
+    body: () => responsesObject(reply, newResponseState(body), reply.filtered ? 'incomplete' : 'completed'),
+  };
 }
 
 /** Tokens as Entra ID would issue them for the resource, each valid until it expires. */

@@ -172,7 +172,14 @@ export function createEmulatorServer(state: EmulatorState): EmulatorServer {
     } catch {
       parsed = false;
     }
-    state.requests.push({ method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: recordHeaders(req), body, api });
+    state.requests.push({
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: recordHeaders(req),
+      body,
+      api,
+    });
     if (ctx.closed) return;
 
     if (!state.isAuthorized(req.headers)) return sendAzureError(res, 401, api);

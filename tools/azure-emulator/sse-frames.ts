@@ -16,4 +16,3 @@ export const namedSse = (payload: Json, token = false): Frame => ({
   data: `event: ${String(payload.type)}\ndata: ${JSON.stringify(payload)}\n\n`,
   token,
 });
-

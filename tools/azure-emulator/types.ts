@@ -82,7 +82,6 @@ export interface EmulatorOptions {
   bearerTokens?: boolean;
 }
 
-
 export type RecordingName = NonNullable<EmulatorScenario['replay']>;
 export type Api = RecordedRequest['api'];
 export type Json = Record<string, unknown>;
