@@ -22,24 +22,41 @@ const importOnlyEntries = Object.fromEntries(
 // their own environment.
 process.env.LOG_LEVEL ??= 'silent';
 
+// Shared by every layer: next/jest's SWC transform, the module mappings and what is not a module.
 /** @type {import('jest').Config} */
-const config = {
+const shared = {
   testEnvironment: 'node',
-  testMatch: ['<rootDir>/__tests__/**/*.test.ts?(x)'],
   // Builds (.next*, with the standalone folder's copy of package.json and node_modules) and the
   // static export are outputs, not modules of this project.
   modulePathIgnorePatterns: ['<rootDir>/\\.next', '<rootDir>/out/'],
   moduleNameMapper: { '^@/(.*)$': '<rootDir>/$1', ...importOnlyEntries },
-  // Builds the app once for the browser tests in __tests__/e2e (skipped with E2E_SKIP_BUILD=1).
-  globalSetup: '<rootDir>/__tests__/e2e/support/global-setup.ts',
-  // The route tests load several copies of the app in one process (two "instances" on one
-  // redis-server); a handle one of them keeps (a store subscription) must not keep CI waiting
-  // after every test has finished.
-  forceExit: true,
+};
+
+/**
+ * The test layers, each runnable alone (`npm test -- --selectProjects unit`):
+ *   unit       one module at a time (and the tools in tools/, beside their code)
+ *   route      the real route handlers, in process, over the Azure emulator on loopback
+ *   component  React components in jsdom
+ *   browser    real processes: the production build, Chromium, reverse proxies, signals
+ * Only the browser layer needs `next build`; Jest runs a project's globalSetup only when a test
+ * of that project runs, so the other layers never build.
+ */
+const layers = {
+  unit: { testMatch: ['<rootDir>/__tests__/unit/**/*.test.ts?(x)', '<rootDir>/tools/**/*.test.ts'] },
+  route: { testMatch: ['<rootDir>/__tests__/route/**/*.test.ts?(x)'] },
+  component: { testMatch: ['<rootDir>/__tests__/component/**/*.test.ts?(x)'] },
+  // Builds the app once per run for these tests (skipped with E2E_SKIP_BUILD=1).
+  browser: { testMatch: ['<rootDir>/__tests__/browser/**/*.test.ts?(x)'], globalSetup: '<rootDir>/__tests__/browser/support/global-setup.ts' },
 };
 
 export default async function jestConfig() {
-  const resolved = await createJestConfig(config)();
+  const resolved = await createJestConfig(shared)();
   resolved.transformIgnorePatterns = [`/node_modules/(${commonJsPackages.join('|')})/`];
-  return resolved;
+  return {
+    projects: Object.entries(layers).map(([displayName, layer]) => ({ ...resolved, ...layer, displayName })),
+    // The route tests load several copies of the app in one process (two "instances" on one
+    // redis-server); a handle one of them keeps (a store subscription) must not keep CI waiting
+    // after every test has finished.
+    forceExit: true,
+  };
 }

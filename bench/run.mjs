@@ -31,7 +31,7 @@ const WORK = path.join(ROOT, 'bench/.work');
 const RESULTS = path.join(ROOT, 'bench/results');
 const NEXT_BIN = path.join(ROOT, 'node_modules/next/dist/bin/next');
 const TSX_CLI = path.join(ROOT, 'node_modules/tsx/dist/cli.mjs');
-const EMULATOR_CLI = path.join(ROOT, '__tests__/support/azure-emulator-cli.ts');
+const EMULATOR_CLI = path.join(ROOT, 'tools/azure-emulator/cli.ts');
 const BASELINE_SRC = path.join(ROOT, 'bench/baselines/ai-sdk-app');
 // Same depth as the source, so the app's tsconfig `@/*` path points at the repo root in both.
 const BASELINE_APP = path.join(WORK, 'ai-sdk-app');
@@ -107,13 +107,10 @@ async function build() {
 }
 
 async function startEmulator() {
-  const useProject = existsSync(EMULATOR_CLI);
-  const child = useProject
-    ? startProcess(process.execPath, [TSX_CLI, EMULATOR_CLI, '--port', '0', '--api-key', API_KEY], { cwd: ROOT, env: baseEnv, name: 'emulator' })
-    : startProcess(process.execPath, [path.join(ROOT, 'bench/lib/stub-upstream.mjs'), '--port', '0', '--api-key', API_KEY], { cwd: ROOT, env: baseEnv, name: 'stub upstream' });
+  const child = startProcess(process.execPath, [TSX_CLI, EMULATOR_CLI, '--port', '0', '--api-key', API_KEY], { cwd: ROOT, env: baseEnv, name: 'emulator' });
   children.add(child);
   const { url, port } = await firstJsonLine(child);
-  log(`${useProject ? 'project emulator' : 'stub upstream (project emulator missing)'} on ${url}`);
+  log(`project emulator on ${url}`);
   return { child, url, port, control: `http://127.0.0.1:${port}/__emulator` };
 }
 

@@ -1,6 +1,7 @@
 import { POST } from '@/app/api/chat/route';
 import type { ChatMessageMetadata } from '@/lib/chat/metadata';
-import type { AzureEmulator } from './azure-emulator';
+import type { AzureEmulator } from '@/tools/azure-emulator/azure-emulator';
+import { readSse } from '@/tools/sse/read-sse.mjs';
 
 /**
  * Calls the real `/api/chat` route handler with a real `Request`, the way Next.js does, and
@@ -46,34 +47,21 @@ export interface ReadUiStream {
 export async function readUiStream(response: Response): Promise<ReadUiStream> {
   const started = performance.now();
   const result: ReadUiStream = { chunks: [], text: '', metadata: {}, errors: [], deltaTimes: [] };
-  const decoder = new TextDecoder();
-  let buffer = '';
   let sawDone = false;
-  for await (const bytes of response.body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(bytes, { stream: true });
-    let boundary: number;
-    while ((boundary = buffer.indexOf('\n\n')) >= 0) {
-      const event = buffer.slice(0, boundary);
-      buffer = buffer.slice(boundary + 2);
-      const data = event
-        .split('\n')
-        .filter((line) => line.startsWith('data: '))
-        .map((line) => line.slice(6))
-        .join('\n');
-      if (!data) continue;
-      if (data === '[DONE]') {
-        sawDone = true;
-        continue;
-      }
-      const chunk = JSON.parse(data) as UiStreamChunk;
-      result.chunks.push(chunk);
-      if (chunk.type === 'text-delta') {
-        result.text += chunk.delta;
-        result.deltaTimes.push(performance.now() - started);
-      }
-      if (chunk.type === 'error') result.errors.push(chunk.errorText ?? '');
-      if (chunk.messageMetadata) result.metadata = { ...result.metadata, ...chunk.messageMetadata };
+  for await (const { data } of readSse(response.body as unknown as AsyncIterable<Uint8Array>)) {
+    if (!data) continue;
+    if (data === '[DONE]') {
+      sawDone = true;
+      continue;
     }
+    const chunk = JSON.parse(data) as UiStreamChunk;
+    result.chunks.push(chunk);
+    if (chunk.type === 'text-delta') {
+      result.text += chunk.delta;
+      result.deltaTimes.push(performance.now() - started);
+    }
+    if (chunk.type === 'error') result.errors.push(chunk.errorText ?? '');
+    if (chunk.messageMetadata) result.metadata = { ...result.metadata, ...chunk.messageMetadata };
   }
   if (!sawDone) throw new Error('The UI message stream ended without [DONE]: it was not closed cleanly.');
   return result;

@@ -6,7 +6,7 @@
  * token) for a token the Azure emulator accepts.
  */
 import https from 'node:https';
-import type { AzureEmulator } from './azure-emulator';
+import type { AzureEmulator } from '@/tools/azure-emulator/azure-emulator';
 import { listenOnLoopback, sendJson } from './loopback-server';
 import type { ThrowawayCert } from './throwaway-cert';
 

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import type { AzureEmulator } from './azure-emulator';
+import type { AzureEmulator } from '@/tools/azure-emulator/azure-emulator';
 import { listenOnLoopback, sendJson } from './loopback-server';
 
 export interface IdentityRequest {

@@ -17,7 +17,7 @@ const TOKENS = 2000;
 const TOKENS_PER_SECOND = 100;
 const FRAME_MS = 1000 / 60;
 // The browser tests' launch flags (quiet, sandbox-free headless Chromium), shared as data.
-const CHROMIUM_ARGS = JSON.parse(readFileSync(new URL('../../__tests__/e2e/support/chromium-args.json', import.meta.url), 'utf8'));
+const CHROMIUM_ARGS = JSON.parse(readFileSync(new URL('../../__tests__/browser/support/chromium-args.json', import.meta.url), 'utf8'));
 
 function chromiumPath() {
   for (const candidate of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean)) {

@@ -2,13 +2,15 @@
 //   node bench/lib/load.mjs '{"url":"http://127.0.0.1:3000/api/chat","concurrency":200,
 //                             "format":"ui","words":100,"rampMs":200,"timeoutMs":60000}'
 // Opens `concurrency` streaming requests (started evenly over `rampMs`), parses the SSE
-// reply incrementally and prints one JSON summary line: time to first text (TTFT) and total
-// time percentiles, failures and integrity (the text is exactly "w1 w2 … wN", each once).
+// reply incrementally (tools/sse, the tests' reader too) and prints one JSON summary line: time
+// to first text (TTFT) and total time percentiles, failures and integrity (the text is exactly
+// "w1 w2 … wN", each once).
 //
 // format: "ui"    AI SDK UI message stream  data: {"type":"text-delta","delta":"…"}
 //         "azure" Azure Chat Completions    data: {"choices":[{"delta":{"content":"…"}}]}
 //         "relay" the tutorials' relay      data: {"content":"…"}
 import http from 'node:http';
+import { sseReader } from '../../tools/sse/read-sse.mjs';
 
 const opts = JSON.parse(process.argv[2]);
 const { url, concurrency, format, words } = opts;
@@ -38,7 +40,6 @@ function one(i) {
     const t0 = performance.now();
     let ttft;
     let text = '';
-    let buffer = '';
     let settled = false;
     let error;
     const done = (reason) => {
@@ -65,27 +66,21 @@ function one(i) {
         return;
       }
       res.setEncoding('utf8');
-      res.on('data', (chunk) => {
-        buffer += chunk;
-        let nl;
-        while ((nl = buffer.indexOf('\n')) >= 0) {
-          const line = buffer.slice(0, nl).trimEnd();
-          buffer = buffer.slice(nl + 1);
-          if (!line.startsWith('data:')) continue;
-          let delta;
-          try {
-            delta = textOf(line.slice(5).trim());
-          } catch {
-            delta = null;
-          }
-          if (delta === null) {
-            error ??= 'error chunk';
-            continue;
-          }
-          if (delta && ttft === undefined) ttft = performance.now() - t0;
-          text += delta;
+      const reader = sseReader(({ data }) => {
+        let delta;
+        try {
+          delta = textOf(data.trim());
+        } catch {
+          delta = null;
         }
+        if (delta === null) {
+          error ??= 'error chunk';
+          return;
+        }
+        if (delta && ttft === undefined) ttft = performance.now() - t0;
+        text += delta;
       });
+      res.on('data', (chunk) => reader.feed(chunk));
       res.on('end', () => done());
       res.on('error', (e) => done(e.code ?? String(e)));
       res.on('aborted', () => done('aborted'));
