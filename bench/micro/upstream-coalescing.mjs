@@ -4,7 +4,7 @@
 //
 //   node --conditions=react-server --import tsx bench/micro/upstream-coalescing.mjs [--rounds=30] [--out=file.md]
 //
-// Each stream is a recorded Azure stream (__tests__/fixtures/azure-recordings/) framed as Azure
+// Each stream is a recorded Azure stream (tools/azure-emulator/recordings/) framed as Azure
 // sends it, one upstream read per event, arriving in one burst, with a 33 ms window (the
 // default). The three coalescers (none = reading the bytes only) run interleaved, in a shuffled
 // order each round, on the same machine state; each measure is process CPU (user + system) over
@@ -32,7 +32,7 @@ const handWritten = (await import(oldFile)).coalesceSseDeltas;
 const maintained = (await import(path.join(root, 'lib/ai/coalescing-fetch.ts'))).coalesceSseDeltas;
 
 const recording = (name) =>
-  readFileSync(path.join(root, '__tests__/fixtures/azure-recordings', `${name}.chunks.jsonl`), 'utf8')
+  readFileSync(path.join(root, 'tools/azure-emulator/recordings', `${name}.chunks.jsonl`), 'utf8')
     .split('\n')
     .filter((line) => line.trim())
     .map((line) => JSON.parse(line));
