@@ -10,7 +10,7 @@ function refOf(results, workload) {
   return results.servers.find((s) => s.key === REF)?.workloads?.[workload];
 }
 
-/** The issue's targets, checked against this run. */
+/** The targets, checked against this run: every one a ratio to the relay or a comparison with the plain page. */
 export function checkTargets(results) {
   const project = results.servers.find((s) => s.key === 'project');
   const checks = [];
@@ -23,6 +23,8 @@ export function checkTargets(results) {
     add('Paced: server CPU per reply vs relay', cpu, 2, '×', cpu <= 2);
     const ttft = p.paced.ttftP99 / paced.ttftP99;
     add('Paced: first-token p99 vs relay', ttft, 1.5, '×', ttft <= 1.5);
+    const rss = p.paced.peakRssMb / paced.peakRssMb;
+    add('Paced: peak RSS with 200 concurrent replies vs relay', rss, 2, '×', rss <= 2, `${n(p.paced.peakRssMb)} vs ${n(paced.peakRssMb)} MiB`);
   }
   if (p.burst && burst) {
     const cpu = p.burst.cpuMsPerReply / burst.cpuMsPerReply;
@@ -37,127 +39,217 @@ export function checkTargets(results) {
     const pr = b.pages.project;
     const pl = b.pages.plain;
     if (!pr.error && !pl.error) {
-      add('Browser: longest main-thread task', pr.longestTaskMs, 50, 'ms', pr.longestTaskMs <= 50);
-      add('Browser: longest task below the plain useChat page’s', pr.longestTaskMs, pl.longestTaskMs, 'ms<', pr.longestTaskMs < pl.longestTaskMs);
-      add('Browser: scripting share of the stream', pr.scriptingPct, 25, '%', pr.scriptingPct <= 25);
-      add('Browser: scripting below the plain useChat page’s', pr.scriptingPct, pl.scriptingPct, '%<', pr.scriptingPct < pl.scriptingPct);
+      add('Browser: longest main-thread task vs the plain useChat page', pr.longestTaskMs, pl.longestTaskMs, 'ms≤', pr.longestTaskMs <= pl.longestTaskMs);
+      add('Browser: scripting share of the stream vs the plain useChat page', pr.scriptingPct, pl.scriptingPct, '%≤', pr.scriptingPct <= pl.scriptingPct);
     }
   }
   return checks;
 }
 
+const formatValue = (c) => (c.unit === '×' ? `${n(c.value, 2)}×` : c.unit.startsWith('%') ? `${n(c.value, 1)} %` : c.unit.startsWith('ms') ? `${n(c.value)} ms` : `${n(c.value)}`);
+const formatLimit = (c) =>
+  c.unit === '×' ? `≤ ${c.limit}×` : c.unit === '' ? `${c.limit}` : c.unit === 'ms≤' ? `≤ ${n(c.limit)} ms` : c.unit === '%≤' ? `≤ ${n(c.limit, 1)} %` : `≤ ${c.limit} ${c.unit}`;
+
 export function renderMarkdown(results, workloads, { chart = 'latest.svg', title = 'Streaming benchmark — latest run', cuts } = {}) {
-  const lines = [];
-  const when = results.startedAt?.replace('T', ' ').slice(0, 16);
-  lines.push(`# ${title}`, '');
-  lines.push(
-    `Run ${when} UTC on ${results.machine.cpus} × ${results.machine.model}, Node ${results.machine.node}, in ${n(results.durationS)} s (\`npm run bench\`). ` +
-      'Every server ran alone, one after another, against the same loopback Azure emulator (Chat Completions API, its own process); ' +
-      'the load generator is a separate process. CPU is the server process tree’s own user+system time from `/proc` during the workload, ' +
-      'divided by the replies. Ratios are to the Express relay **in this same run** (the machine is shared, so absolute numbers drift between runs).',
-    '',
-  );
-
   const checks = checkTargets(results);
-  if (checks.length > 0) {
-    lines.push('## Targets', '', '| Target | This project | Limit | Met |', '|---|---:|---:|:---:|');
-    for (const c of checks) {
-      const value = c.unit === '×' ? `${n(c.value, 2)}×` : c.unit.startsWith('%') ? `${n(c.value, 1)} %` : c.unit.startsWith('ms') ? `${n(c.value)} ms` : `${n(c.value)}`;
-      const limit =
-        c.unit === '×' ? `≤ ${c.limit}×` : c.unit === '' ? `${c.limit}` : c.unit === 'ms<' ? `< ${n(c.limit)} ms` : c.unit === '%<' ? `< ${n(c.limit, 1)} %` : `≤ ${c.limit} ${c.unit}`;
-      lines.push(`| ${c.name}${c.note ? ` (${c.note})` : ''} | ${value} | ${limit} | ${c.met ? '✅' : '❌'} |`);
-    }
-    lines.push('');
-  }
-
-  if (results.servers.some((s) => s.workloads.paced && s.workloads.burst)) {
-    const rp = refOf(results, 'paced');
-    const rb = refOf(results, 'burst');
-    lines.push('## Summary', '');
-    lines.push('| Server | Paced CPU ms/reply | Paced TTFT p99 | Burst CPU ms/reply | 1,000 concurrent: failed or incomplete | Peak RSS (paced) |');
-    lines.push('|---|---:|---:|---:|---:|---:|');
-    for (const s of results.servers) {
-      const p = s.workloads.paced;
-      const b = s.workloads.burst;
-      const k = s.workloads.scale1000;
-      if (!p || !b) continue;
-      lines.push(
-        `| ${s.label} | ${n(p.cpuMsPerReply, 1)} (${ratio(p.cpuMsPerReply, rp?.cpuMsPerReply)}) | ${n(p.ttftP99)} ms (${ratio(p.ttftP99, rp?.ttftP99)}) | ${n(b.cpuMsPerReply, 1)} (${ratio(b.cpuMsPerReply, rb?.cpuMsPerReply)}) | ${k ? `${k.requests - k.intact} of ${k.requests}` : '—'} | ${n(p.peakRssMb)} MiB |`,
-      );
-    }
-    lines.push('');
-  }
-
-  for (const key of ['paced', 'burst']) {
-    if (!results.servers.some((s) => s.workloads[key])) continue;
-    const ref = refOf(results, key);
-    lines.push(`## ${workloads[key].label}`, '');
-    lines.push('| Server | CPU ms/reply | vs relay | TTFT p50 | TTFT p99 | vs relay | Total p50 | Total p99 | Peak RSS MiB | Failures | Intact |');
-    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-    for (const s of results.servers) {
-      const r = s.workloads[key];
-      if (!r) {
-        if (s.error) lines.push(`| ${s.label} | error: ${s.error.split('\n')[0].slice(0, 80)} |||||||||| `);
-        continue;
-      }
-      lines.push(
-        `| ${s.label} | ${n(r.cpuMsPerReply, 1)} | ${ratio(r.cpuMsPerReply, ref?.cpuMsPerReply)} | ${n(r.ttftP50)} ms | ${n(r.ttftP99)} ms | ${ratio(r.ttftP99, ref?.ttftP99)} | ${n(r.totalP50)} ms | ${n(r.totalP99)} ms | ${n(r.peakRssMb)} (${ratio(r.peakRssMb, ref?.peakRssMb)}) | ${r.failures} | ${r.intact}/${r.requests} |`,
-      );
-    }
-    lines.push('');
-  }
-
-  if (results.servers.some((s) => s.workloads.scale500 || s.workloads.scale1000)) {
-    lines.push('## Scale: 500 and 1,000 concurrent paced replies (100 tokens @ 50 tok/s)', '');
-    lines.push('| Server | 500: failures | intact | TTFT p50 / p99 | CPU ms/reply | 1,000: failures | intact | TTFT p50 / p99 | vs relay p99 | CPU ms/reply | Peak RSS MiB | Accept-queue overflows |');
-    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-    const ref = refOf(results, 'scale1000');
-    for (const s of results.servers) {
-      const a = s.workloads.scale500;
-      const b = s.workloads.scale1000;
-      if (!a && !b) continue;
-      lines.push(
-        `| ${s.label} | ${a?.failures ?? '—'} | ${a ? `${a.intact}/${a.requests}` : '—'} | ${n(a?.ttftP50)} / ${n(a?.ttftP99)} ms | ${n(a?.cpuMsPerReply, 1)} | ${b?.failures ?? '—'} | ${b ? `${b.intact}/${b.requests}` : '—'} | ${n(b?.ttftP50)} / ${n(b?.ttftP99)} ms | ${ratio(b?.ttftP99, ref?.ttftP99)} | ${n(b?.cpuMsPerReply, 1)} | ${n(b?.peakRssMb)} | ${b?.acceptQueueOverflows ?? '—'} |`,
-      );
-    }
-    lines.push('');
-  }
-
-  const b = results.browser;
-  if (b?.pages) {
-    lines.push(`## Browser: ${b.tokens}-token Markdown reply with code blocks at ${b.tokensPerSecond} tok/s (Chromium ${b.chromium ?? ''})`, '');
-    lines.push('| Page | Longest main-thread task | … not counting script loading | Scripting (share of stream) | Frames dropped | Stream on screen | Long tasks ≥ 50 ms |');
-    lines.push('|---|---:|---:|---:|---:|---:|---:|');
-    for (const [key, label] of [
-      ['project', 'This project’s chat page'],
-      ['plain', 'Plain `useChat` page (parts text, no throttle)'],
-    ]) {
-      const p = b.pages[key];
-      if (!p) continue;
-      if (p.error) {
-        lines.push(`| ${label} | error: ${p.error.split('\n')[0].slice(0, 100)} | | | | | |`);
-        continue;
-      }
-      lines.push(
-        `| ${label} | ${n(p.longestTaskMs)} ms | ${n(p.longestTaskWithoutLoadingMs)} ms | ${n(p.scriptingMs)} ms (${n(p.scriptingPct, 1)} %) | ${p.droppedFrames} of ${p.expectedFrames} | ${n(p.durationMs / 1000, 1)} s | ${p.longTasks} |`,
-      );
-    }
-    lines.push('');
-    for (const [key, label] of [
-      ['project', 'project page'],
-      ['plain', 'plain page'],
-    ]) {
-      const breakdown = b.pages[key]?.longestTaskBreakdown;
-      if (breakdown?.length) lines.push(`- Longest task on the ${label}: ${breakdown.map((x) => `\`${x}\``).join(', ')}`);
-    }
-    lines.push('');
-  } else if (b?.error) {
-    lines.push('## Browser', '', `Not measured: ${b.error.split('\n')[0]}`, '');
-  }
-
-  lines.push(`![Server CPU per reply](${chart})`, '');
+  const lines = [
+    `# ${title}`,
+    '',
+    ...introSection(results),
+    ...targetsSection(checks),
+    ...summarySection(results),
+    ...['paced', 'burst'].flatMap((key) => workloadSection(results, key, workloads[key].label)),
+    ...scaleSection(results),
+    ...browserSection(results.browser),
+    ...stagesSection(results.inprocess),
+    ...heapSection(results.inprocess),
+    `![Server CPU per reply](${chart})`,
+    '',
+  ];
   if (checks.some((c) => !c.met)) lines.push(...closingNote(results, checks, cuts), '');
   return `${lines.join('\n')}\n`;
+}
+
+function introSection(results) {
+  const when = results.startedAt?.replace('T', ' ').slice(0, 16);
+  return [
+    `Run ${when} UTC on ${results.machine.cpus} × ${results.machine.model}, Node ${results.machine.node}, in ${n(results.durationS)} s (\`npm run bench\`). ` +
+      'Every server ran alone, one after another, against the same loopback Azure emulator (Chat Completions API, its own process); ' +
+      'the load generator is a separate process. This project runs as deployed: `node server.mjs` with the Node flags of `npm start`. ' +
+      'CPU is the server process tree’s own user+system time from `/proc` during the workload, ' +
+      'divided by the replies. Ratios are to the Express relay **in this same run** (the machine is shared, so absolute numbers drift between runs).',
+    '',
+  ];
+}
+
+function targetsSection(checks) {
+  if (checks.length === 0) return [];
+  return [
+    '## Targets',
+    '',
+    '| Target | This project | Limit | Met |',
+    '|---|---:|---:|:---:|',
+    ...checks.map((c) => `| ${c.name}${c.note ? ` (${c.note})` : ''} | ${formatValue(c)} | ${formatLimit(c)} | ${c.met ? '✅' : '❌'} |`),
+    '',
+  ];
+}
+
+/** The README's table: one row per server, paced and burst CPU, first-token p99, peak RSS, failures at 1,000. */
+export function summaryTable(results) {
+  const rp = refOf(results, 'paced');
+  const rb = refOf(results, 'burst');
+  const lines = [
+    '| Server | Paced CPU ms/reply | Paced first-token p99 | Burst CPU ms/reply | Peak RSS, 200 paced | Failed of 1,000 concurrent |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const s of results.servers) {
+    const p = s.workloads.paced;
+    const b = s.workloads.burst;
+    const k = s.workloads.scale1000;
+    if (!p || !b) continue;
+    lines.push(
+      `| ${s.label} | ${n(p.cpuMsPerReply, 1)} (${ratio(p.cpuMsPerReply, rp?.cpuMsPerReply)}) | ${n(p.ttftP99)} ms (${ratio(p.ttftP99, rp?.ttftP99)}) | ${n(b.cpuMsPerReply, 1)} (${ratio(b.cpuMsPerReply, rb?.cpuMsPerReply)}) | ${n(p.peakRssMb)} MiB (${ratio(p.peakRssMb, rp?.peakRssMb)}) | ${k ? `${k.requests - k.intact}` : '—'} |`,
+    );
+  }
+  return lines;
+}
+
+function summarySection(results) {
+  if (!results.servers.some((s) => s.workloads.paced && s.workloads.burst)) return [];
+  return ['## Summary', '', ...summaryTable(results), ''];
+}
+
+function workloadSection(results, key, label) {
+  if (!results.servers.some((s) => s.workloads[key])) return [];
+  const ref = refOf(results, key);
+  const lines = [
+    `## ${label}`,
+    '',
+    '| Server | CPU ms/reply | vs relay | TTFT p50 | TTFT p99 | vs relay | Total p50 | Total p99 | Peak RSS MiB | Failures | Intact |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const s of results.servers) {
+    const r = s.workloads[key];
+    if (!r) {
+      if (s.error) lines.push(`| ${s.label} | error: ${s.error.split('\n')[0].slice(0, 80)} |||||||||| `);
+      continue;
+    }
+    lines.push(
+      `| ${s.label} | ${n(r.cpuMsPerReply, 1)} | ${ratio(r.cpuMsPerReply, ref?.cpuMsPerReply)} | ${n(r.ttftP50)} ms | ${n(r.ttftP99)} ms | ${ratio(r.ttftP99, ref?.ttftP99)} | ${n(r.totalP50)} ms | ${n(r.totalP99)} ms | ${n(r.peakRssMb)} (${ratio(r.peakRssMb, ref?.peakRssMb)}) | ${r.failures} | ${r.intact}/${r.requests} |`,
+    );
+  }
+  lines.push('');
+  return lines;
+}
+
+function scaleSection(results) {
+  if (!results.servers.some((s) => s.workloads.scale500 || s.workloads.scale1000)) return [];
+  const lines = [
+    '## Scale: 500 and 1,000 concurrent paced replies (100 tokens @ 50 tok/s)',
+    '',
+    '| Server | 500: failures | intact | TTFT p50 / p99 | CPU ms/reply | 1,000: failures | intact | TTFT p50 / p99 | vs relay p99 | CPU ms/reply | Peak RSS MiB | Accept-queue overflows |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  const ref = refOf(results, 'scale1000');
+  for (const s of results.servers) {
+    const a = s.workloads.scale500;
+    const b = s.workloads.scale1000;
+    if (!a && !b) continue;
+    lines.push(
+      `| ${s.label} | ${a?.failures ?? '—'} | ${a ? `${a.intact}/${a.requests}` : '—'} | ${n(a?.ttftP50)} / ${n(a?.ttftP99)} ms | ${n(a?.cpuMsPerReply, 1)} | ${b?.failures ?? '—'} | ${b ? `${b.intact}/${b.requests}` : '—'} | ${n(b?.ttftP50)} / ${n(b?.ttftP99)} ms | ${ratio(b?.ttftP99, ref?.ttftP99)} | ${n(b?.cpuMsPerReply, 1)} | ${n(b?.peakRssMb)} | ${b?.acceptQueueOverflows ?? '—'} |`,
+    );
+  }
+  lines.push('');
+  return lines;
+}
+
+function browserSection(b) {
+  if (b?.error) return ['## Browser', '', `Not measured: ${b.error.split('\n')[0]}`, ''];
+  if (!b?.pages) return [];
+  const pages = [
+    ['project', 'This project’s chat page', 'project page'],
+    ['plain', 'Plain `useChat` page (parts text, no throttle)', 'plain page'],
+  ];
+  const lines = [
+    `## Browser: ${b.tokens}-token Markdown reply with code blocks at ${b.tokensPerSecond} tok/s (Chromium ${b.chromium ?? ''})`,
+    '',
+    '| Page | Longest main-thread task | … not counting script loading | Scripting (share of stream) | Frames dropped | Stream on screen | Long tasks ≥ 50 ms |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const [key, label] of pages) {
+    const p = b.pages[key];
+    if (!p) continue;
+    if (p.error) {
+      lines.push(`| ${label} | error: ${p.error.split('\n')[0].slice(0, 100)} | | | | | |`);
+      continue;
+    }
+    lines.push(
+      `| ${label} | ${n(p.longestTaskMs)} ms | ${n(p.longestTaskWithoutLoadingMs)} ms | ${n(p.scriptingMs)} ms (${n(p.scriptingPct, 1)} %) | ${p.droppedFrames} of ${p.expectedFrames} | ${n(p.durationMs / 1000, 1)} s | ${p.longTasks} |`,
+    );
+  }
+  lines.push('');
+  for (const [key, , short] of pages) {
+    const breakdown = b.pages[key]?.longestTaskBreakdown;
+    if (breakdown?.length) lines.push(`- Longest task on the ${short}: ${breakdown.map((x) => `\`${x}\``).join(', ')}`);
+  }
+  lines.push('');
+  return lines;
+}
+
+const ms = (v) => (v === null || v === undefined ? '—' : v < 10 ? v.toFixed(2) : v.toFixed(0));
+
+function stageRows(alone, crowd) {
+  return alone.map((a) => {
+    const c = crowd.find((x) => x.stage === a.stage);
+    return `| ${a.stage} | ${ms(a.wallP50)} | ${ms(a.cpuP50)} | ${ms(c?.wallP50)} | ${ms(c?.wallP99)} |`;
+  });
+}
+
+/** Where a request's time goes before its first byte (bench/lib/inprocess.mts). */
+export function stagesSection(inprocess) {
+  if (!inprocess) return [];
+  if (inprocess.error) return ['## Stage timings', '', `Not measured: ${inprocess.error.split('\n')[0]}`, ''];
+  const { stages } = inprocess;
+  if (!stages) return [];
+  const head = ['| Stage | Alone: wall ms (p50) | Alone: CPU ms (p50) | ' + `${stages.concurrency} at once: wall p50 | p99 |`, '|---|---:|---:|---:|---:|'];
+  return [
+    '## Stage timings: from a request’s arrival to its first byte',
+    '',
+    `Measured in one process running the route’s own modules (\`bench/lib/inprocess.mts\`, Node ${inprocess.node}, flags \`${inprocess.execArgv.filter((a) => a.startsWith('--max') || a.startsWith('--semi')).join(' ') || 'none'}\`) against the emulator process: ` +
+      `alone (${stages.aloneRuns} requests one after another) and with ${stages.concurrency} arriving at once (one burst of 20 tokens each). ` +
+      'CPU is the process’s own time between two marks, so it is given alone only; at once, a stage’s wall time includes waiting for the others. ' +
+      'Rows in parentheses come from a timing `fetch` around the upstream request and overlap the steps.',
+    '',
+    '**The route’s steps** (app/api/chat/route.ts, in order):',
+    '',
+    ...head,
+    ...stageRows(stages.route.alone, stages.route.crowd),
+    '',
+    '**Inside `startChatStream`**: the SDK calls, the upstream request, and the first text through `streamText`’s event processor (`onChunk`) and `toUIMessageStream`:',
+    '',
+    ...head,
+    ...stageRows(stages.model.alone, stages.model.crowd),
+    '',
+  ];
+}
+
+/** Heap per open reply and what it is made of (bench/lib/inprocess.mts). */
+export function heapSection(inprocess) {
+  if (!inprocess?.heap) return [];
+  const h = inprocess.heap;
+  return [
+    `## Heap with ${h.concurrency} replies open`,
+    '',
+    `Used heap after a full GC: ${n(h.idleHeapUsedMb, 1)} MiB idle, ${n(h.openHeapUsedMb, 1)} MiB with ${h.concurrency} replies streaming (100 tokens at 10 tok/s, each read as it arrives) — ` +
+      `**${n(h.heapPerReplyKb, 1)} KiB of heap per reply** (+ ${n(h.externalPerReplyKb, 1)} KiB of buffers outside the heap). ` +
+      `Process RSS ${n(h.rssIdleMb)} → ${n(h.rssOpenMb)} MiB. Heap snapshots at both moments, objects by constructor, difference per reply ` +
+      `(${n(h.snapshotPerReplyKb, 1)} KiB per reply in all, counting what the GC had not yet collected):`,
+    '',
+    '| Constructor (snapshot node) | Count per reply | Self size per reply |',
+    '|---|---:|---:|',
+    ...h.top.map((t) => `| \`${t.name.replace(/\|/g, '\\|').slice(0, 80)}\` | ${n(t.countPerReply, 1)} | ${n(t.bytesPerReply / 1024, 2)} KiB |`),
+    '',
+  ];
 }
 
 /** Which targets are missed, by how much, and why — with the numbers of this run and of the last `--cuts` run. */
@@ -166,8 +258,8 @@ function closingNote(results, checks, cuts) {
   const over = (c) => {
     if (c.unit === '×') return `${n(c.value, 2)}× against ≤ ${c.limit}× (${n(c.value / c.limit, 1)}× over)`;
     if (c.unit === 'ms') return `${n(c.value)} ms against ≤ ${c.limit} ms`;
-    if (c.unit === 'ms<') return `${n(c.value)} ms against the plain page’s ${n(c.limit)} ms`;
-    if (c.unit === '%<') return `${n(c.value, 1)} % against the plain page’s ${n(c.limit, 1)} %`;
+    if (c.unit === 'ms≤') return `${n(c.value)} ms against the plain page’s ${n(c.limit)} ms`;
+    if (c.unit === '%≤') return `${n(c.value, 1)} % against the plain page’s ${n(c.limit, 1)} %`;
     if (c.unit === '%') return `${n(c.value, 1)} % against ≤ ${c.limit} %`;
     return `${n(c.value)} against ${c.limit}`;
   };
