@@ -1,4 +1,10 @@
-import { convertToModelMessages, generateId, streamText, type InferUIMessageChunk, type UIMessageStreamOptions } from 'ai';
+import {
+  convertToModelMessages,
+  experimental_streamTextLowMemory as streamTextOnce,
+  generateId,
+  type InferUIMessageChunk,
+  type UIMessageStreamOptions,
+} from 'ai';
 import type { AppConfig } from '@/lib/config';
 import { resolveModel } from '@/lib/ai/models';
 import { isUnofferedToolCall, toHttpError } from '@/lib/ai/upstream-errors';
@@ -172,7 +178,10 @@ export async function startChatStream(request: ChatRequest, config: AppConfig, l
   const upstream = new AbortController();
   const state = new ReplyState(log);
 
-  const result = streamText({
+  // streamText with one consumer: the reply is read once, as the UI message stream, so the SDK
+  // keeps no replay copy of every part for the life of the stream (and builds one stream layer
+  // less). Same engine, options and chunks.
+  const result = streamTextOnce({
     model,
     instructions: config.systemPrompt,
     messages: await convertToModelMessages(request.messages),
