@@ -12,6 +12,7 @@ import { HttpError } from '@/lib/http/errors';
 import type { ReplyEnding, RequestLog } from '@/lib/observability/request-log';
 import type { ChatMessage, ChatMessageMetadata } from './metadata';
 import type { ChatRequest } from './request';
+import { uiMessageChunks } from './ui-chunks';
 
 export type ChatChunk = InferUIMessageChunk<ChatMessage>;
 
@@ -201,20 +202,18 @@ export async function startChatStream(request: ChatRequest, config: AppConfig, l
     telemetry: { functionId: 'chat', recordInputs: false, recordOutputs: false },
   });
 
-  const reader = result
-    .toUIMessageStream<ChatMessage>({
-      originalMessages: request.messages,
-      // Citations (web and file search annotations) reach clients as source parts.
-      sendSources: true,
-      // The reply's id travels in the stream's start event, so a client that saved a partial
-      // reply and later resumes the stream recognises it as the same message, not a new one.
-      generateMessageId: generateId,
-      messageMetadata: replyMetadata(modelId),
-      // Also called for a tool the model asked for that this app never offered: not a failure
-      // (the part is dropped, the reply goes on).
-      onError: (error) => (isUnofferedToolCall(error) ? 'The model called a tool this app does not offer.' : state.report(error)),
-    })
-    .getReader();
+  const reader = uiMessageChunks(result.fullStream, {
+    originalMessages: request.messages,
+    // Citations (web and file search annotations) reach clients as source parts.
+    sendSources: true,
+    // The reply's id travels in the stream's start event, so a client that saved a partial
+    // reply and later resumes the stream recognises it as the same message, not a new one.
+    generateMessageId: generateId,
+    messageMetadata: replyMetadata(modelId),
+    // Also called for a tool the model asked for that this app never offered: not a failure
+    // (the part is dropped, the reply goes on).
+    onError: (error) => (isUnofferedToolCall(error) ? 'The model called a tool this app does not offer.' : state.report(error)),
+  }).getReader();
 
   const firstOutput = readPreamble(reader, state, config, log).catch((error) => {
     log?.set({ ended: state.endedAs() });
