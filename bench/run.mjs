@@ -15,7 +15,9 @@
 //          written to bench/results/cuts.{md,json,svg}),
 //          --profile (run the servers under `node --cpu-prof`; writes bench/results/profile.md
 //          instead of latest.*), --out=name (write bench/.work/run-name.* instead of bench/results/latest.*),
-//          --report-only (re-render bench/results/{cuts,latest}.{md,svg} from their .json)
+//          --report-only (re-render bench/results/{cuts,latest}.{md,svg} from their .json),
+//          --readme (also write latest's targets and summary tables into README.md's Performance section),
+//          --no-inprocess / --inprocess-only (the stage timings and heap numbers, bench/lib/inprocess.mts)
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -24,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { runBrowserBench } from './lib/browser.mjs';
 import { firstJsonLine, freePort, listenOverflows, rssSampler, startProcess, stopProcess, treeCpuMs, waitForPort } from './lib/proc.mjs';
 import { profileMarkdown, summariseProfiles } from './lib/cpuprofile.mjs';
-import { renderChart, renderMarkdown } from './lib/report.mjs';
+import { readmeTables, renderChart, renderMarkdown } from './lib/report.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const WORK = path.join(ROOT, 'bench/.work');
@@ -378,6 +380,7 @@ async function measureInProcessAndBrowser(results, emulator) {
 async function main() {
   if (flag('report-only')) {
     for (const name of ['cuts', 'latest']) writeReport(readJson(path.join(RESULTS, `${name}.json`)), RESULTS, name);
+    if (flag('readme')) updateReadme(readJson(path.join(RESULTS, 'latest.json')));
     return;
   }
   mkdirSync(RESULTS, { recursive: true });
@@ -416,6 +419,7 @@ async function main() {
   const dir = suffix && !flag('cuts') ? WORK : RESULTS;
   writeFileSync(path.join(dir, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
   writeReport(results, dir, name);
+  if (flag('readme') && name === 'latest') updateReadme(results);
   log(`wrote ${path.relative(ROOT, dir)}/${name}.{md,json,svg} in ${results.durationS.toFixed(0)} s`);
 }
 
@@ -429,6 +433,21 @@ function writeReport(results, dir, name) {
   writeFileSync(path.join(dir, `${name}.md`), md);
   writeFileSync(path.join(dir, `${name}.svg`), renderChart(results, WORKLOADS));
   console.log(`\n${md}`);
+}
+
+const README = path.join(ROOT, 'README.md');
+const README_START = '<!-- bench:latest:start (npm run bench -- --report-only --readme) -->';
+const README_END = '<!-- bench:latest:end -->';
+
+/** Replaces the README's benchmark tables (between the markers) with this run's. */
+function updateReadme(results) {
+  const text = readFileSync(README, 'utf8');
+  const start = text.indexOf(README_START);
+  const end = text.indexOf(README_END);
+  if (start < 0 || end < start) throw new Error(`README.md has no ${README_START} … ${README_END} block`);
+  const block = [README_START, ...readmeTables(results), README_END].join('\n');
+  writeFileSync(README, `${text.slice(0, start)}${block}${text.slice(end + README_END.length)}`);
+  log('README.md: benchmark tables refreshed from bench/results/latest.json');
 }
 
 function fail(message) {

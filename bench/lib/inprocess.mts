@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
 
-const opts = JSON.parse(process.argv[2] ?? '{}') as { emulator: string; control: string; out: string; concurrency?: number; alone?: number; only?: 'stages' | 'heap' };
+const opts = JSON.parse(process.argv[2] ?? '{}') as { emulator: string; control: string; out: string; concurrency?: number; alone?: number; only?: 'stages' | 'heap' | 'cpu' };
 const CONCURRENCY = opts.concurrency ?? 200;
 const ALONE = opts.alone ?? 20;
 
@@ -369,11 +369,30 @@ async function heap() {
   };
 }
 
-const result = {
-  node: process.version,
-  execArgv: process.execArgv,
-  stages: opts.only === 'heap' ? undefined : await stages(),
-  heap: opts.only === 'stages' ? undefined : await heap(),
-};
+/**
+ * For A/B runs of a code change without a build (`only: "cpu"`): process CPU per reply, route
+ * and reader together, over rounds of 50 replies of 200 tokens sent at once, median of 9 rounds.
+ */
+async function cpuPerReply() {
+  await scenario({ words: 200, burst: true });
+  const round = async () => {
+    const c = process.cpuUsage();
+    await Promise.all(Array.from({ length: 50 }, () => routePipeline(true).then((r) => r.rest)));
+    return cpuMs(c) / 50;
+  };
+  await alone(round, 3);
+  const rounds = await alone(round, 9);
+  return { rounds, median: pct(rounds, 50) };
+}
+
+const result =
+  opts.only === 'cpu'
+    ? { node: process.version, cpu: await cpuPerReply() }
+    : {
+        node: process.version,
+        execArgv: process.execArgv,
+        stages: opts.only === 'heap' ? undefined : await stages(),
+        heap: opts.only === 'stages' ? undefined : await heap(),
+      };
 writeFileSync(opts.out, `${JSON.stringify(result, null, 2)}\n`);
 process.exit(0);

@@ -82,16 +82,17 @@ function introSection(results) {
   ];
 }
 
+function targetRows(checks) {
+  return [
+    '| Target | This project | Limit | Met |',
+    '| --- | ---: | ---: | :---: |',
+    ...checks.map((c) => `| ${c.name}${c.note ? ` (${c.note})` : ''} | ${formatValue(c)} | ${formatLimit(c)} | ${c.met ? '✅' : '❌'} |`),
+  ];
+}
+
 function targetsSection(checks) {
   if (checks.length === 0) return [];
-  return [
-    '## Targets',
-    '',
-    '| Target | This project | Limit | Met |',
-    '|---|---:|---:|:---:|',
-    ...checks.map((c) => `| ${c.name}${c.note ? ` (${c.note})` : ''} | ${formatValue(c)} | ${formatLimit(c)} | ${c.met ? '✅' : '❌'} |`),
-    '',
-  ];
+  return ['## Targets', '', ...targetRows(checks), ''];
 }
 
 /** The README's table: one row per server, paced and burst CPU, first-token p99, peak RSS, failures at 1,000. */
@@ -112,6 +113,20 @@ export function summaryTable(results) {
     );
   }
   return lines;
+}
+
+/** What the README shows of a run: when and where, the targets, the summary table. */
+export function readmeTables(results) {
+  const when = results.startedAt?.replace('T', ' ').slice(0, 16);
+  return [
+    '',
+    `Run ${when} UTC, ${results.machine.cpus} × ${results.machine.model}, Node ${results.machine.node} (\`bench/results/latest.md\`); ratios to the Express relay of the same run.`,
+    '',
+    ...targetRows(checkTargets(results)),
+    '',
+    ...summaryTable(results),
+    '',
+  ];
 }
 
 function summarySection(results) {
