@@ -24,7 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runBrowserBench } from './lib/browser.mjs';
-import { firstJsonLine, freePort, listenOverflows, rssSampler, startProcess, stopProcess, treeCpuMs, waitForPort } from './lib/proc.mjs';
+import { firstJsonLine, freePort, listenOverflows, rssSampler, startProcess, stopProcess, treeCpuMs, treeRssMb, waitForPort } from './lib/proc.mjs';
 import { profileMarkdown, summariseProfiles } from './lib/cpuprofile.mjs';
 import { readmeTables, renderChart, renderMarkdown } from './lib/report.mjs';
 
@@ -256,6 +256,7 @@ async function runWorkload(server, emulator, workload) {
   const cpu0 = treeCpuMs(server.child.pid);
   const emulatorCpu0 = treeCpuMs(emulator.child.pid);
   const overflows0 = listenOverflows();
+  const rssBeforeMb = treeRssMb(server.child.pid);
   const rss = rssSampler(server.child.pid);
   const load = await runLoad({
     url: `http://127.0.0.1:${server.port}${server.def.path}`,
@@ -274,7 +275,7 @@ async function runWorkload(server, emulator, workload) {
   // Connections the kernel dropped because a listener's accept queue was full (any listener
   // in this network namespace, in practice the server under test or the emulator).
   const acceptQueueOverflows = listenOverflows() - overflows0;
-  return { ...load, cpuMs, cpuMsPerReply: cpuMs / workload.concurrency, peakRssMb, emulatorCpuMs, acceptQueueOverflows };
+  return { ...load, cpuMs, cpuMsPerReply: cpuMs / workload.concurrency, rssBeforeMb, peakRssMb, emulatorCpuMs, acceptQueueOverflows };
 }
 
 const PROFILE_DIR = path.join(WORK, 'prof');

@@ -7,7 +7,7 @@
 // - stage timings, from a request's arrival to its first byte: the route's steps called one by
 //   one with a mark between them (the same functions, in the same order, as app/api/chat/route.ts),
 //   the upstream request seen through a timing `fetch`, and the first chunk through each stream
-//   layer (streamText's own event processor via `onChunk`, `toUIMessageStream`, the route's reply
+//   layer (streamText's own event processor via `onChunk`, the UI message chunks, the route's reply
 //   stream, the encoded SSE response). Once alone (sequential, median) and with 200 arrivals at
 //   once (median and p99). CPU per stage is measured alone, where nothing else runs between marks.
 // - heap: used heap after a full GC with 200 replies open, minus idle, per reply; and the heap
@@ -69,7 +69,8 @@ const { startChatStream } = await import('@/lib/chat/stream');
 const { ownedChat } = await import('@/lib/chat/chat-owner');
 const { resolveModel } = await import('@/lib/ai/models');
 const { RequestLog } = await import('@/lib/observability/request-log');
-const { convertToModelMessages, generateId, streamText } = await import('ai');
+const { convertToModelMessages, experimental_streamTextLowMemory: streamTextOnce, generateId } = await import('ai');
+const { uiMessageChunks } = await import('@/lib/chat/ui-chunks');
 
 const { control } = opts;
 async function scenario(s: Record<string, unknown>) {
@@ -175,7 +176,7 @@ async function routePipeline(keepReading = false): Promise<{ sample: Sample; res
 
 /**
  * The inside of startChatStream: the same SDK calls with a mark between them, and the first
- * text through streamText's event processor (`onChunk`) and through `toUIMessageStream`.
+ * text through streamText's event processor (`onChunk`) and through the UI message chunks.
  */
 async function modelPipeline(): Promise<Sample> {
   const { request, marker } = chatRequest();
@@ -198,7 +199,7 @@ async function modelPipeline(): Promise<Sample> {
   const { model } = resolveModel(chat.model, config);
   mark('model + provider resolution');
   let coreFirstText: number | undefined;
-  const result = streamText({
+  const result = streamTextOnce({
     model,
     instructions: config.systemPrompt,
     messages,
@@ -212,8 +213,14 @@ async function modelPipeline(): Promise<Sample> {
     },
   });
   mark('streamText() call');
-  const reader = result.toUIMessageStream({ originalMessages: chat.messages, sendSources: true, generateMessageId: generateId }).getReader();
-  mark('toUIMessageStream() call');
+  const reader = uiMessageChunks(result.fullStream, {
+    originalMessages: chat.messages,
+    sendSources: true,
+    generateMessageId: generateId,
+    messageMetadata: () => undefined,
+    onError: () => 'error',
+  }).getReader();
+  mark('UI message chunks call');
   for (;;) {
     const { done, value } = await reader.read();
     if (done) throw new Error('model stream ended before its first text');
@@ -226,7 +233,7 @@ async function modelPipeline(): Promise<Sample> {
     wall['(upstream) calls → request sent'] = up.start - last;
     wall['(upstream) request → first byte'] = up.firstByte - up.start;
     wall['first text: upstream byte → streamText event processor'] = coreFirstText - up.firstByte;
-    wall['first text: streamText → toUIMessageStream'] = uiFirstText - coreFirstText;
+    wall['first text: streamText → UI message chunk'] = uiFirstText - coreFirstText;
   }
   wall['calls → first UI text-delta chunk'] = uiFirstText - t0;
   await reader.cancel();
