@@ -304,8 +304,9 @@ function cpuNote(results, cuts) {
   const pipe = results.servers.find((s) => s.key === 'next-pipe')?.workloads;
   const ref = { paced: refOf(results, 'paced'), burst: refOf(results, 'burst') };
   const pipeRatio = (w) => (pipe?.[w] && ref[w] ? `${n(pipe[w].cpuMsPerReply / ref[w].cpuMsPerReply, 2)}×` : '—');
+  const nextAlone = pipe?.paced ? `Next.js alone costs ${pipeRatio('paced')} / ${pipeRatio('burst')} the relay here (paced / burst, its byte-pipe route), and a` : 'A';
   return [
-    `**Why the server CPU is high.** Next.js alone costs ${pipeRatio('paced')} / ${pipeRatio('burst')} the relay here (paced / burst, its byte-pipe route), and a hand-written SSE relay speaking the UI message protocol inside a Next.js route reached ${cutRatio('relay-ui-0')} / ${cutRatio('relay-ui-0', 'burst')} (\`cuts.md\`): what is left for \`streamText\` and the protocol under 2× is about half a relay. ` +
+    `**Why the server CPU is high.** ${nextAlone} hand-written SSE relay speaking the UI message protocol inside a Next.js route reached ${cutRatio('relay-ui-0')} / ${cutRatio('relay-ui-0', 'burst')} (\`cuts.md\`): what is left for \`streamText\` and the protocol under 2× is about half a relay. ` +
       'Their per-token path is more than that: the provider’s SSE parser with per-chunk JSON and zod validation, the `streamText` engine’s event processor, the UI chunk encoding, the resumable copy of the SSE stream and Next.js’ response pipe, each a web-stream layer with a few promises per chunk. ' +
       'The project merges Azure’s token events before the SDK parses them (33 ms windows widening to 150 ms under load), reads `streamText` with one consumer (no replay copy) and encodes its parts to UI chunks in one layer instead of `toUIMessageStream`’s four (`cuts-node24.md`); the layers left are the SDK engine’s own, kept because the AI SDK protocol and `useChat` are the product. ' +
       `Only routes without \`streamText\` came near 2× (provider \`doStream\` in one layer ${cutRatio('lean-0')}, the hand relay ${cutRatio('relay-ui-0')}).`,
