@@ -283,7 +283,8 @@ const PROFILE_DIR = path.join(WORK, 'prof');
 /** Stage timings and heap per reply, measured inside one process running the route's own modules. */
 async function runInProcess(emulator) {
   const out = path.join(WORK, `inprocess-${process.pid}.json`);
-  const args = ['--expose-gc', ...startNodeFlags(), '--import', 'tsx', path.join(ROOT, 'bench/lib/inprocess.mts'), JSON.stringify({ emulator: emulator.url, control: emulator.control, out })];
+  // react-server: the condition Next bundles route handlers under, so `server-only` imports load.
+  const args = ['--expose-gc', '--conditions=react-server', ...startNodeFlags(), '--import', 'tsx', path.join(ROOT, 'bench/lib/inprocess.mts'), JSON.stringify({ emulator: emulator.url, control: emulator.control, out })];
   await run(process.execPath, args, { env: baseEnv, label: 'in-process stages + heap' });
   const result = readJson(out);
   rmSync(out, { force: true });

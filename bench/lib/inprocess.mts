@@ -1,5 +1,5 @@
 // The in-process half of the benchmark (`npm run bench` runs it; alone: `--inprocess-only`):
-//   node --expose-gc --import tsx bench/lib/inprocess.mts \
+//   node --expose-gc --conditions=react-server --import tsx bench/lib/inprocess.mts \
 //     '{"emulator":"http://127.0.0.1:N/openai/v1","control":"http://127.0.0.1:N/__emulator","out":"file.json"}'
 // It loads the chat route's own modules (tsx resolves the `@/` alias) against the emulator
 // process and measures what the process-level numbers cannot separate:
