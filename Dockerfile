@@ -18,10 +18,13 @@ RUN npm run build
 FROM node:24-slim AS runtime
 WORKDIR /app
 # HOSTNAME: listen on every interface of the container (Docker sets it to the container id).
+# NODE_OPTIONS: the young generation `npm start` gives the server (a smaller one than V8 picks
+# on a large machine keeps a streaming server's memory near its live data; README, Performance).
 ENV NODE_ENV=production \
     NEXT_TELEMETRY_DISABLED=1 \
     PORT=3000 \
-    HOSTNAME=0.0.0.0
+    HOSTNAME=0.0.0.0 \
+    NODE_OPTIONS=--max-semi-space-size=16
 # The image's unprivileged `node` user owns nothing it could rewrite: the files stay root's.
 COPY --from=build /app/.next/standalone ./
 USER node

@@ -15,16 +15,18 @@
 //          written to bench/results/cuts.{md,json,svg}),
 //          --profile (run the servers under `node --cpu-prof`; writes bench/results/profile.md
 //          instead of latest.*), --out=name (write bench/.work/run-name.* instead of bench/results/latest.*),
-//          --report-only (re-render bench/results/{cuts,latest}.{md,svg} from their .json)
+//          --report-only (re-render bench/results/{cuts,latest}.{md,svg} from their .json),
+//          --readme (also write latest's targets and summary tables into README.md's Performance section),
+//          --no-inprocess / --inprocess-only (the stage timings and heap numbers, bench/lib/inprocess.mts)
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runBrowserBench } from './lib/browser.mjs';
-import { firstJsonLine, freePort, listenOverflows, rssSampler, startProcess, stopProcess, treeCpuMs, waitForPort } from './lib/proc.mjs';
+import { firstJsonLine, freePort, listenOverflows, rssSampler, startProcess, stopProcess, treeCpuMs, treeRssMb, waitForPort } from './lib/proc.mjs';
 import { profileMarkdown, summariseProfiles } from './lib/cpuprofile.mjs';
-import { renderChart, renderMarkdown } from './lib/report.mjs';
+import { readmeTables, renderChart, renderMarkdown } from './lib/report.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const WORK = path.join(ROOT, 'bench/.work');
@@ -144,6 +146,13 @@ export function serverDefinitions() {
     args: (port) => [NEXT_BIN, 'start', ...(dir ? [dir] : []), '-p', String(port), '-H', '127.0.0.1'],
     extraEnv,
   });
+  // The project runs as deployed: its production entry (server.mjs, what `npm start`, the
+  // standalone folder and the container run) with the Node flags of `npm start`.
+  const projectServer = (extraEnv = {}, flags = startNodeFlags()) => ({
+    command: process.execPath,
+    args: () => [...flags, path.join(ROOT, 'server.mjs')],
+    extraEnv: { NEXT_DIST_DIR: '.next-bench', HOSTNAME: '127.0.0.1', ...extraEnv },
+  });
   return [
     { key: 'pipe', label: 'Bare Node pipe', ...node('bare-pipe.mjs'), format: 'azure', path: '/api/chat' },
     { key: 'relay', label: 'Express relay (tutorial)', ...node('express-relay.mjs'), format: 'relay', path: '/api/chat' },
@@ -155,7 +164,7 @@ export function serverDefinitions() {
     ...[0, 16, 33, 50, 150].map((ms) => ({
       key: `project-coalesce-${ms}`,
       label: `This project, fixed STREAM_COALESCE_MS=${ms}`,
-      ...nextStart(undefined, { NEXT_DIST_DIR: '.next-bench', STREAM_COALESCE_MS: String(ms), STREAM_COALESCE_MAX_MS: String(ms) }),
+      ...projectServer({ STREAM_COALESCE_MS: String(ms), STREAM_COALESCE_MAX_MS: String(ms) }),
       format: 'ui',
       path: '/api/chat',
       experiment: true,
@@ -163,7 +172,25 @@ export function serverDefinitions() {
     ...[100, 150, 250].map((ms) => ({
       key: `project-adaptive-${ms}`,
       label: `This project, window 33 ms widening to ${ms} ms under load`,
-      ...nextStart(undefined, { NEXT_DIST_DIR: '.next-bench', STREAM_COALESCE_MS: '33', STREAM_COALESCE_MAX_MS: String(ms) }),
+      ...projectServer({ STREAM_COALESCE_MS: '33', STREAM_COALESCE_MAX_MS: String(ms) }),
+      format: 'ui',
+      path: '/api/chat',
+      experiment: true,
+    })),
+    // Node settings (young-generation size) and a second build (`.next-bench-b`, built by hand
+    // from a variant of the code, and C) for interleaved A/B runs: --servers=project,project-b,project,…
+    ...[0, 8, 16, 32, 64].map((mb) => ({
+      key: `project-semi-${mb}`,
+      label: mb ? `This project, --max-semi-space-size=${mb}` : 'This project, no Node flags',
+      ...projectServer({}, mb ? [`--max-semi-space-size=${mb}`] : []),
+      format: 'ui',
+      path: '/api/chat',
+      experiment: true,
+    })),
+    ...['b', 'c'].map((build) => ({
+      key: `project-${build}`,
+      label: `This project, build ${build.toUpperCase()} (.next-bench-${build})`,
+      ...projectServer({ NEXT_DIST_DIR: `.next-bench-${build}` }),
       format: 'ui',
       path: '/api/chat',
       experiment: true,
@@ -176,8 +203,16 @@ export function serverDefinitions() {
       { key: `lean-${ms}`, label: `provider doStream in 1 layer, coalesce ${ms} ms`, path: '/api/lean' },
       { key: `relay-ui-${ms}`, label: `hand SSE relay (UI protocol), coalesce ${ms} ms`, path: '/api/relay-ui' },
     ].map((e) => ({ ...e, ...nextStart(BASELINE_APP, { BENCH_COALESCE_MS: String(ms) }), format: 'ui', experiment: true }))),
-    { key: 'project', label: 'This project (next start)', ...nextStart(undefined, { NEXT_DIST_DIR: '.next-bench' }), format: 'ui', path: '/api/chat' },
+    { key: 'project', label: 'This project (server.mjs)', ...projectServer(), format: 'ui', path: '/api/chat' },
   ];
+}
+
+/** The Node flags of `npm start` (`node <flags> server.mjs`), so the bench runs the project as deployed. */
+export function startNodeFlags() {
+  const start = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.start;
+  const match = /^node((?:\s+--\S+)*)\s+server\.mjs$/.exec(start.trim());
+  if (!match) throw new Error(`package.json "start" is not \`node [--flags] server.mjs\`: ${start}`);
+  return match[1].trim().split(/\s+/).filter(Boolean);
 }
 
 /** `--cuts`: the experiments behind the recommendations in the README, paced + burst only. */
@@ -218,6 +253,7 @@ async function runWorkload(server, emulator, workload) {
   const cpu0 = treeCpuMs(server.child.pid);
   const emulatorCpu0 = treeCpuMs(emulator.child.pid);
   const overflows0 = listenOverflows();
+  const rssBeforeMb = treeRssMb(server.child.pid);
   const rss = rssSampler(server.child.pid);
   const load = await runLoad({
     url: `http://127.0.0.1:${server.port}${server.def.path}`,
@@ -236,10 +272,21 @@ async function runWorkload(server, emulator, workload) {
   // Connections the kernel dropped because a listener's accept queue was full (any listener
   // in this network namespace, in practice the server under test or the emulator).
   const acceptQueueOverflows = listenOverflows() - overflows0;
-  return { ...load, cpuMs, cpuMsPerReply: cpuMs / workload.concurrency, peakRssMb, emulatorCpuMs, acceptQueueOverflows };
+  return { ...load, cpuMs, cpuMsPerReply: cpuMs / workload.concurrency, rssBeforeMb, peakRssMb, emulatorCpuMs, acceptQueueOverflows };
 }
 
 const PROFILE_DIR = path.join(WORK, 'prof');
+
+/** Stage timings and heap per reply, measured inside one process running the route's own modules. */
+async function runInProcess(emulator) {
+  const out = path.join(WORK, `inprocess-${process.pid}.json`);
+  // react-server: the condition Next bundles route handlers under, so `server-only` imports load.
+  const args = ['--expose-gc', '--conditions=react-server', ...startNodeFlags(), '--import', 'tsx', path.join(ROOT, 'bench/lib/inprocess.mts'), JSON.stringify({ emulator: emulator.url, control: emulator.control, out })];
+  await run(process.execPath, args, { env: baseEnv, label: 'in-process stages + heap' });
+  const result = readJson(out);
+  rmSync(out, { force: true });
+  return result;
+}
 
 async function startServer(def, emulator) {
   const port = await freePort();
@@ -268,65 +315,57 @@ async function warmUp(server, emulator) {
   }
 }
 
-async function main() {
-  if (flag('report-only')) {
-    for (const name of ['cuts', 'latest']) writeReport(readJson(path.join(RESULTS, `${name}.json`)), RESULTS, name);
-    return;
+/** One server: started, warmed up, each workload measured, stopped. */
+async function measureServer(def, emulator, workloadKeys) {
+  log(`▶ ${def.label}`);
+  const server = await startServer(def, emulator);
+  const row = { key: def.key, label: def.label, workloads: {} };
+  try {
+    await warmUp(server, emulator);
+    for (const key of workloadKeys) {
+      const r = await runWorkload(server, emulator, WORKLOADS[key]);
+      row.workloads[key] = r;
+      log(
+        `  ${key.padEnd(9)} cpu ${r.cpuMsPerReply.toFixed(1)} ms/reply · ttft p50 ${fmt(r.ttftP50)} p99 ${fmt(r.ttftP99)} · total p50 ${fmt(r.totalP50)} p99 ${fmt(r.totalP99)} · rss ${r.peakRssMb.toFixed(0)} MiB · fail ${r.failures} · intact ${r.intact}/${r.requests}${Object.keys(r.errors).length ? ` ${JSON.stringify(r.errors)}` : ''}`,
+      );
+    }
+  } catch (error) {
+    row.error = String(error?.message ?? error);
+    log(`  ✗ ${row.error}\n${server.child.outputTail().slice(-2000)}`);
+  } finally {
+    await stopProcess(server.child);
+    children.delete(server.child);
   }
-  mkdirSync(RESULTS, { recursive: true });
-  mkdirSync(WORK, { recursive: true });
-  log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
-  await build();
-  const emulator = await startEmulator();
+  return row;
+}
 
-  const only = option('servers')?.split(',') ?? (flag('cuts') ? CUTS : undefined);
-  const defs = serverDefinitions().filter((d) => (only ? only.includes(d.key) : !d.experiment));
-  const workloadKeys = option('workloads')?.split(',') ?? (flag('cuts') ? ['paced', 'burst'] : Object.keys(WORKLOADS));
-  const results = { startedAt: new Date(started).toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, servers: [], browser: undefined };
+function profileOf(def, row, workloadKeys) {
+  const dir = path.join(PROFILE_DIR, def.key);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(dir, f));
+  const replies = Object.values(row.workloads).reduce((sum, r) => sum + r.requests, 0);
+  const cpuMs = Object.values(row.workloads).reduce((sum, r) => sum + r.cpuMs, 0);
+  if (files.length === 0) return `### ${def.label}\n\nNo profile written (${dir}).\n`;
+  return profileMarkdown(`${def.label} — warm-up + ${workloadKeys.join(' + ')} (${(cpuMs / replies).toFixed(1)} ms CPU/reply in the workloads, under the profiler)`, summariseProfiles(files));
+}
 
-  const profiles = [];
-  for (const def of defs) {
-    log(`▶ ${def.label}`);
-    const server = await startServer(def, emulator);
-    const row = { key: def.key, label: def.label, workloads: {} };
+function writeProfiles(profiles) {
+  const md = `# CPU profiles (\`npm run bench -- --profile\`)\n\nRun ${new Date(started).toISOString().slice(0, 16).replace('T', ' ')} UTC. Self time per area and function from \`node --cpu-prof\` over the warm-up and the workloads; idle excluded. The profiler adds overhead, so compare shares, not absolute ms, with the main table.\n\n${profiles.join('\n')}`;
+  writeFileSync(path.join(RESULTS, 'profile.md'), md);
+  console.log(md);
+}
+
+/** The in-process stage timings and heap numbers, then the browser benchmark (each unless turned off). */
+async function measureInProcessAndBrowser(results, emulator) {
+  if (!flag('no-inprocess')) {
+    log('▶ in-process: stage timings and heap per reply (bench/lib/inprocess.mts)');
     try {
-      await warmUp(server, emulator);
-      for (const key of workloadKeys) {
-        const w = WORKLOADS[key];
-        const r = await runWorkload(server, emulator, w);
-        row.workloads[key] = r;
-        log(
-          `  ${key.padEnd(9)} cpu ${r.cpuMsPerReply.toFixed(1)} ms/reply · ttft p50 ${fmt(r.ttftP50)} p99 ${fmt(r.ttftP99)} · total p50 ${fmt(r.totalP50)} p99 ${fmt(r.totalP99)} · rss ${r.peakRssMb.toFixed(0)} MiB · fail ${r.failures} · intact ${r.intact}/${r.requests}${Object.keys(r.errors).length ? ` ${JSON.stringify(r.errors)}` : ''}`,
-        );
-      }
+      results.inprocess = await runInProcess(emulator);
     } catch (error) {
-      row.error = String(error?.message ?? error);
-      log(`  ✗ ${row.error}\n${server.child.outputTail().slice(-2000)}`);
-    } finally {
-      await stopProcess(server.child);
-      children.delete(server.child);
-    }
-    results.servers.push(row);
-    if (flag('profile')) {
-      const dir = path.join(PROFILE_DIR, def.key);
-      const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(dir, f));
-      const replies = Object.values(row.workloads).reduce((sum, r) => sum + r.requests, 0);
-      const cpuMs = Object.values(row.workloads).reduce((sum, r) => sum + r.cpuMs, 0);
-      if (files.length > 0) {
-        profiles.push(profileMarkdown(`${def.label} — warm-up + ${workloadKeys.join(' + ')} (${(cpuMs / replies).toFixed(1)} ms CPU/reply in the workloads, under the profiler)`, summariseProfiles(files)));
-      } else profiles.push(`### ${def.label}\n\nNo profile written (${dir}).\n`);
+      results.inprocess = { error: String(error?.message ?? error) };
+      log(`  ✗ in-process: ${results.inprocess.error}`);
     }
   }
-  if (flag('profile')) {
-    const md = `# CPU profiles (\`npm run bench -- --profile\`)\n\nRun ${new Date(started).toISOString().slice(0, 16).replace('T', ' ')} UTC. Self time per area and function from \`node --cpu-prof\` over the warm-up and the workloads; idle excluded. The profiler adds overhead, so compare shares, not absolute ms, with the main table.\n\n${profiles.join('\n')}`;
-    writeFileSync(path.join(RESULTS, 'profile.md'), md);
-    console.log(md);
-    await stopProcess(emulator.child);
-    children.delete(emulator.child);
-    return;
-  }
-
-  if (!flag('no-browser') && !flag('cuts')) {
+  if (!flag('no-browser') && !flag('inprocess-only')) {
     log('▶ browser benchmark');
     try {
       results.browser = await runBrowserBench({ emulator, setScenario, startServer, defs: serverDefinitions(), stopProcess, children, log, traceDir: WORK });
@@ -335,6 +374,40 @@ async function main() {
       log(`  ✗ browser: ${results.browser.error}`);
     }
   }
+}
+
+async function main() {
+  if (flag('report-only')) {
+    for (const name of ['cuts', 'latest']) writeReport(readJson(path.join(RESULTS, `${name}.json`)), RESULTS, name);
+    if (flag('readme')) updateReadme(readJson(path.join(RESULTS, 'latest.json')));
+    return;
+  }
+  mkdirSync(RESULTS, { recursive: true });
+  mkdirSync(WORK, { recursive: true });
+  log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+  if (!flag('inprocess-only')) await build();
+  const emulator = await startEmulator();
+
+  const only = option('servers')?.split(',') ?? (flag('cuts') ? CUTS : undefined);
+  // Named servers run in the order given, repeats included (interleaved A/B runs).
+  const all = serverDefinitions();
+  const defs = only ? only.map((key) => all.find((d) => d.key === key) ?? fail(`unknown server ${key}`)) : all.filter((d) => !d.experiment);
+  const workloadKeys = option('workloads')?.split(',') ?? (flag('cuts') ? ['paced', 'burst'] : Object.keys(WORKLOADS));
+  const results = { startedAt: new Date(started).toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, servers: [], browser: undefined };
+
+  const profiles = [];
+  for (const def of flag('inprocess-only') ? [] : defs) {
+    const row = await measureServer(def, emulator, workloadKeys);
+    results.servers.push(row);
+    if (flag('profile')) profiles.push(profileOf(def, row, workloadKeys));
+  }
+  if (flag('profile')) {
+    writeProfiles(profiles);
+    await stopProcess(emulator.child);
+    children.delete(emulator.child);
+    return;
+  }
+  if (!flag('cuts')) await measureInProcessAndBrowser(results, emulator);
 
   await stopProcess(emulator.child);
   children.delete(emulator.child);
@@ -345,6 +418,7 @@ async function main() {
   const dir = suffix && !flag('cuts') ? WORK : RESULTS;
   writeFileSync(path.join(dir, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
   writeReport(results, dir, name);
+  if (flag('readme') && name === 'latest') updateReadme(results);
   log(`wrote ${path.relative(ROOT, dir)}/${name}.{md,json,svg} in ${results.durationS.toFixed(0)} s`);
 }
 
@@ -358,6 +432,25 @@ function writeReport(results, dir, name) {
   writeFileSync(path.join(dir, `${name}.md`), md);
   writeFileSync(path.join(dir, `${name}.svg`), renderChart(results, WORKLOADS));
   console.log(`\n${md}`);
+}
+
+const README = path.join(ROOT, 'README.md');
+const README_START = '<!-- bench:latest:start (npm run bench -- --report-only --readme) -->';
+const README_END = '<!-- bench:latest:end -->';
+
+/** Replaces the README's benchmark tables (between the markers) with this run's. */
+function updateReadme(results) {
+  const text = readFileSync(README, 'utf8');
+  const start = text.indexOf(README_START);
+  const end = text.indexOf(README_END);
+  if (start < 0 || end < start) throw new Error(`README.md has no ${README_START} … ${README_END} block`);
+  const block = [README_START, ...readmeTables(results), README_END].join('\n');
+  writeFileSync(README, `${text.slice(0, start)}${block}${text.slice(end + README_END.length)}`);
+  log('README.md: benchmark tables refreshed from bench/results/latest.json');
+}
+
+function fail(message) {
+  throw new Error(message);
 }
 
 function readJson(file) {

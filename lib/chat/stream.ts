@@ -1,5 +1,5 @@
 import 'server-only';
-import { convertToModelMessages, generateId, streamText, type UIMessageStreamOptions } from 'ai';
+import { convertToModelMessages, experimental_streamTextLowMemory as streamTextOnce, generateId, type UIMessageStreamOptions } from 'ai';
 import type { AppConfig } from '@/lib/config';
 import { type ChunkStep, resolveModel, type ResolvedModel } from '@/lib/ai/models';
 import { isUnofferedToolCall, toHttpError } from '@/lib/ai/upstream-errors';
@@ -8,6 +8,7 @@ import type { ReplyEnding, RequestLog } from '@/lib/observability/request-log';
 import { withTimeout } from '@/lib/util/timeout';
 import type { ChatChunk, ChatMessage, ChatMessageMetadata } from './metadata';
 import type { ChatRequest } from './request';
+import { uiMessageChunks } from './ui-chunks';
 
 export interface ChatStream {
   modelId: string;
@@ -204,7 +205,10 @@ async function startModelCall(
   state: ReplyState,
   abortSignal: AbortSignal,
 ): Promise<ReadableStreamDefaultReader<ChatChunk>> {
-  const result = streamText({
+  // streamText with one consumer: the reply is read once, as the UI message stream, so the SDK
+  // keeps no replay copy of every part for the life of the stream (and builds one stream layer
+  // less). Same engine, options and chunks.
+  const result = streamTextOnce({
     model,
     instructions: config.systemPrompt,
     messages: await convertToModelMessages(request.messages),
@@ -224,20 +228,18 @@ async function startModelCall(
     telemetry: { functionId: 'chat', recordInputs: false, recordOutputs: false },
   });
 
-  return result
-    .toUIMessageStream<ChatMessage>({
-      originalMessages: request.messages,
-      // Citations (web and file search annotations) reach clients as source parts.
-      sendSources: true,
-      // The reply's id travels in the stream's start event, so a client that saved a partial
-      // reply and later resumes the stream recognises it as the same message, not a new one.
-      generateMessageId: generateId,
-      messageMetadata: replyMetadata(modelId),
-      // Also called for a tool the model asked for that this app never offered: not a failure
-      // (the part is dropped, the reply goes on).
-      onError: (error) => (isUnofferedToolCall(error) ? 'The model called a tool this app does not offer.' : state.report(error)),
-    })
-    .getReader();
+  return uiMessageChunks(result.fullStream, {
+    originalMessages: request.messages,
+    // Citations (web and file search annotations) reach clients as source parts.
+    sendSources: true,
+    // The reply's id travels in the stream's start event, so a client that saved a partial
+    // reply and later resumes the stream recognises it as the same message, not a new one.
+    generateMessageId: generateId,
+    messageMetadata: replyMetadata(modelId),
+    // Also called for a tool the model asked for that this app never offered: not a failure
+    // (the part is dropped, the reply goes on).
+    onError: (error) => (isUnofferedToolCall(error) ? 'The model called a tool this app does not offer.' : state.report(error)),
+  }).getReader();
 }
 
 /**
