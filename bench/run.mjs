@@ -50,7 +50,15 @@ const option = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.split('='
 if (!process.env.BENCH_FD_RAISED) {
   const result = spawnSync(
     'sh',
-    ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null || ulimit -n 65536 2>/dev/null; exec "$@"', 'sh', process.execPath, ...process.execArgv, fileURLToPath(import.meta.url), ...argv],
+    [
+      '-c',
+      'ulimit -n "$(ulimit -Hn)" 2>/dev/null || ulimit -n 65536 2>/dev/null; exec "$@"',
+      'sh',
+      process.execPath,
+      ...process.execArgv,
+      fileURLToPath(import.meta.url),
+      ...argv,
+    ],
     { stdio: 'inherit', env: { ...process.env, BENCH_FD_RAISED: '1' } },
   );
   process.exit(result.status ?? 1);
@@ -105,11 +113,18 @@ async function build() {
     // The baselines still run; the project's rows then report the failure.
     log(`✗ ${String(error.message).slice(0, 3000)}`);
   }
-  await run(process.execPath, [NEXT_BIN, 'build', BASELINE_APP], { env: { ...baseEnv, NEXT_DIST_DIR: '' }, label: 'build AI SDK getting-started app' });
+  await run(process.execPath, [NEXT_BIN, 'build', BASELINE_APP], {
+    env: { ...baseEnv, NEXT_DIST_DIR: '' },
+    label: 'build AI SDK getting-started app',
+  });
 }
 
 async function startEmulator() {
-  const child = startProcess(process.execPath, [TSX_CLI, EMULATOR_CLI, '--port', '0', '--api-key', API_KEY], { cwd: ROOT, env: baseEnv, name: 'emulator' });
+  const child = startProcess(process.execPath, [TSX_CLI, EMULATOR_CLI, '--port', '0', '--api-key', API_KEY], {
+    cwd: ROOT,
+    env: baseEnv,
+    name: 'emulator',
+  });
   children.add(child);
   const { url, port } = await firstJsonLine(child);
   log(`project emulator on ${url}`);
@@ -118,7 +133,11 @@ async function startEmulator() {
 
 async function setScenario(emulator, scenario) {
   await fetch(`${emulator.control}/reset`, { method: 'POST' });
-  const res = await fetch(`${emulator.control}/scenario`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(scenario) });
+  const res = await fetch(`${emulator.control}/scenario`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(scenario),
+  });
   if (!res.ok) throw new Error(`emulator scenario: ${res.status} ${await res.text()}`);
 }
 
@@ -195,14 +214,23 @@ export function serverDefinitions() {
       path: '/api/chat',
       experiment: true,
     })),
-    { key: 'ai-sdk-edge', label: 'getting-started route, edge runtime', ...nextStart(BASELINE_APP), format: 'ui', path: '/api/chat-edge', experiment: true },
-    ...[0, 16, 33, 50, 100].flatMap((ms) => [
-      { key: `ai-sdk-coalesce-${ms}`, label: `getting-started + coalesceDeltas ${ms} ms`, path: '/api/chat-coalesced' },
-      { key: `ai-sdk-upstream-${ms}`, label: `getting-started + coalescingFetch ${ms} ms`, path: '/api/chat-upstream-coalesced' },
-      { key: `lowmem-${ms}`, label: `streamTextLowMemory + coalescingFetch ${ms} ms`, path: '/api/chat-lowmem' },
-      { key: `lean-${ms}`, label: `provider doStream in 1 layer, coalesce ${ms} ms`, path: '/api/lean' },
-      { key: `relay-ui-${ms}`, label: `hand SSE relay (UI protocol), coalesce ${ms} ms`, path: '/api/relay-ui' },
-    ].map((e) => ({ ...e, ...nextStart(BASELINE_APP, { BENCH_COALESCE_MS: String(ms) }), format: 'ui', experiment: true }))),
+    {
+      key: 'ai-sdk-edge',
+      label: 'getting-started route, edge runtime',
+      ...nextStart(BASELINE_APP),
+      format: 'ui',
+      path: '/api/chat-edge',
+      experiment: true,
+    },
+    ...[0, 16, 33, 50, 100].flatMap((ms) =>
+      [
+        { key: `ai-sdk-coalesce-${ms}`, label: `getting-started + coalesceDeltas ${ms} ms`, path: '/api/chat-coalesced' },
+        { key: `ai-sdk-upstream-${ms}`, label: `getting-started + coalescingFetch ${ms} ms`, path: '/api/chat-upstream-coalesced' },
+        { key: `lowmem-${ms}`, label: `streamTextLowMemory + coalescingFetch ${ms} ms`, path: '/api/chat-lowmem' },
+        { key: `lean-${ms}`, label: `provider doStream in 1 layer, coalesce ${ms} ms`, path: '/api/lean' },
+        { key: `relay-ui-${ms}`, label: `hand SSE relay (UI protocol), coalesce ${ms} ms`, path: '/api/relay-ui' },
+      ].map((e) => ({ ...e, ...nextStart(BASELINE_APP, { BENCH_COALESCE_MS: String(ms) }), format: 'ui', experiment: true })),
+    ),
     { key: 'project', label: 'This project (server.mjs)', ...projectServer(), format: 'ui', path: '/api/chat' },
   ];
 }
@@ -217,10 +245,24 @@ export function startNodeFlags() {
 
 /** `--cuts`: the experiments behind the recommendations in the README, paced + burst only. */
 const CUTS = [
-  'relay', 'next-pipe', 'ai-sdk', 'ai-sdk-edge', 'ai-sdk-coalesce-33',
-  'ai-sdk-upstream-16', 'ai-sdk-upstream-33', 'ai-sdk-upstream-50', 'ai-sdk-upstream-100',
-  'lean-0', 'lean-33', 'relay-ui-0', 'relay-ui-33',
-  'project', 'project-coalesce-0', 'project-coalesce-33', 'project-coalesce-150', 'project-adaptive-250',
+  'relay',
+  'next-pipe',
+  'ai-sdk',
+  'ai-sdk-edge',
+  'ai-sdk-coalesce-33',
+  'ai-sdk-upstream-16',
+  'ai-sdk-upstream-33',
+  'ai-sdk-upstream-50',
+  'ai-sdk-upstream-100',
+  'lean-0',
+  'lean-33',
+  'relay-ui-0',
+  'relay-ui-33',
+  'project',
+  'project-coalesce-0',
+  'project-coalesce-33',
+  'project-coalesce-150',
+  'project-adaptive-250',
 ];
 
 export const WORKLOADS = {
@@ -281,7 +323,15 @@ const PROFILE_DIR = path.join(WORK, 'prof');
 async function runInProcess(emulator) {
   const out = path.join(WORK, `inprocess-${process.pid}.json`);
   // react-server: the condition Next bundles route handlers under, so `server-only` imports load.
-  const args = ['--expose-gc', '--conditions=react-server', ...startNodeFlags(), '--import', 'tsx', path.join(ROOT, 'bench/lib/inprocess.mts'), JSON.stringify({ emulator: emulator.url, control: emulator.control, out })];
+  const args = [
+    '--expose-gc',
+    '--conditions=react-server',
+    ...startNodeFlags(),
+    '--import',
+    'tsx',
+    path.join(ROOT, 'bench/lib/inprocess.mts'),
+    JSON.stringify({ emulator: emulator.url, control: emulator.control, out }),
+  ];
   await run(process.execPath, args, { env: baseEnv, label: 'in-process stages + heap' });
   const result = readJson(out);
   rmSync(out, { force: true });
@@ -310,7 +360,14 @@ async function warmUp(server, emulator) {
   // JIT, route compilation and connection pools: a few fast replies, not measured.
   await setScenario(emulator, { words: 20, burst: false });
   for (let i = 0; i < 3; i++) {
-    const r = await runLoad({ url: `http://127.0.0.1:${server.port}${server.def.path}`, concurrency: 20, format: server.def.format, words: 20, rampMs: 0, timeoutMs: 30_000 });
+    const r = await runLoad({
+      url: `http://127.0.0.1:${server.port}${server.def.path}`,
+      concurrency: 20,
+      format: server.def.format,
+      words: 20,
+      rampMs: 0,
+      timeoutMs: 30_000,
+    });
     if (r.intact !== r.requests) throw new Error(`${server.def.label}: warm-up replies broken: ${JSON.stringify(r)}`);
   }
 }
@@ -341,11 +398,16 @@ async function measureServer(def, emulator, workloadKeys) {
 
 function profileOf(def, row, workloadKeys) {
   const dir = path.join(PROFILE_DIR, def.key);
-  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(dir, f));
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => path.join(dir, f));
   const replies = Object.values(row.workloads).reduce((sum, r) => sum + r.requests, 0);
   const cpuMs = Object.values(row.workloads).reduce((sum, r) => sum + r.cpuMs, 0);
   if (files.length === 0) return `### ${def.label}\n\nNo profile written (${dir}).\n`;
-  return profileMarkdown(`${def.label} — warm-up + ${workloadKeys.join(' + ')} (${(cpuMs / replies).toFixed(1)} ms CPU/reply in the workloads, under the profiler)`, summariseProfiles(files));
+  return profileMarkdown(
+    `${def.label} — warm-up + ${workloadKeys.join(' + ')} (${(cpuMs / replies).toFixed(1)} ms CPU/reply in the workloads, under the profiler)`,
+    summariseProfiles(files),
+  );
 }
 
 function writeProfiles(profiles) {
@@ -368,7 +430,16 @@ async function measureInProcessAndBrowser(results, emulator) {
   if (!flag('no-browser') && !flag('inprocess-only')) {
     log('▶ browser benchmark');
     try {
-      results.browser = await runBrowserBench({ emulator, setScenario, startServer, defs: serverDefinitions(), stopProcess, children, log, traceDir: WORK });
+      results.browser = await runBrowserBench({
+        emulator,
+        setScenario,
+        startServer,
+        defs: serverDefinitions(),
+        stopProcess,
+        children,
+        log,
+        traceDir: WORK,
+      });
     } catch (error) {
       results.browser = { error: String(error?.stack ?? error) };
       log(`  ✗ browser: ${results.browser.error}`);
@@ -393,7 +464,12 @@ async function main() {
   const all = serverDefinitions();
   const defs = only ? only.map((key) => all.find((d) => d.key === key) ?? fail(`unknown server ${key}`)) : all.filter((d) => !d.experiment);
   const workloadKeys = option('workloads')?.split(',') ?? (flag('cuts') ? ['paced', 'burst'] : Object.keys(WORKLOADS));
-  const results = { startedAt: new Date(started).toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, servers: [], browser: undefined };
+  const results = {
+    startedAt: new Date(started).toISOString(),
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+    servers: [],
+    browser: undefined,
+  };
 
   const profiles = [];
   for (const def of flag('inprocess-only') ? [] : defs) {

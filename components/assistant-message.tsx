@@ -31,17 +31,12 @@ export const AssistantMessage = memo(function AssistantMessage({ message, stream
   const tools = calledTools(message);
 
   return (
-    <article
-      className="message message-assistant"
-      aria-label="Assistant reply"
-      aria-busy={streaming}
-      data-streaming={streaming || undefined}
-    >
+    <article className="message message-assistant" aria-label="Assistant reply" aria-busy={streaming} data-streaming={streaming || undefined}>
       <Markdown text={text} streaming={streaming} />
       {onlyToolCall && (
         <p className="reply-note">
-          No text reply: the model asked to use {tools.length > 0 ? tools.map((name) => `“${name}”`).join(', ') : 'a tool'}, which
-          this chat does not run.
+          No text reply: the model asked to use {tools.length > 0 ? tools.map((name) => `“${name}”`).join(', ') : 'a tool'}, which this chat does not
+          run.
         </p>
       )}
       {sources.length > 0 && <ReplySources sources={sources} />}

@@ -37,9 +37,7 @@ export function ChatApp({ config }: { config: PublicConfig }) {
           />
         )}
       </aside>
-      {drawerOpen && (
-        <button type="button" className="drawer-backdrop" aria-label="Close chat list" onClick={() => closeDrawer()} />
-      )}
+      {drawerOpen && <button type="button" className="drawer-backdrop" aria-label="Close chat list" onClick={() => closeDrawer()} />}
       <main className="chat">
         <header className="chat-header">
           <button

@@ -50,8 +50,7 @@ export function ChatSession(props: ChatSessionProps) {
           {errorText ? (
             <RetryNotice message={errorText} urgent onRetry={retry} />
           ) : (
-            !busy &&
-            lastMessage?.role === 'user' && <RetryNotice message={NO_REPLY} urgent={false} onRetry={retry} />
+            !busy && lastMessage?.role === 'user' && <RetryNotice message={NO_REPLY} urgent={false} onRetry={retry} />
           )}
         </MessageList>
       )}

@@ -46,28 +46,28 @@ export function MessageList({ messages, streaming, waiting, onRegenerate, onEdit
     <div className="message-pane">
       <div className="message-scroller" ref={scrollerRef}>
         <div className="message-list" ref={contentRef}>
-        {messages.map((message, index) =>
-          message.role === 'user' ? (
-            <Fragment key={message.id}>
-              <UserMessage message={message} onEdit={index === lastUserIndex ? onEditLast : undefined} />
-              {/* Followed by the next question: this one was never answered. (The last one's
+          {messages.map((message, index) =>
+            message.role === 'user' ? (
+              <Fragment key={message.id}>
+                <UserMessage message={message} onEdit={index === lastUserIndex ? onEditLast : undefined} />
+                {/* Followed by the next question: this one was never answered. (The last one's
                   failure is the notice after the list.) */}
-              {messages[index + 1]?.role === 'user' && (
-                <FailedTurn
-                  reason={failedTurns?.get(message.id) ?? 'No reply was received.'}
-                  onRetry={onResend && (() => onResend(messageText(message)))}
-                />
-              )}
-            </Fragment>
-          ) : (
-            <AssistantMessage
-              key={message.id}
-              message={message}
-              streaming={streaming && index === lastIndex}
-              onRegenerate={index === lastIndex ? onRegenerate : undefined}
-            />
-          ),
-        )}
+                {messages[index + 1]?.role === 'user' && (
+                  <FailedTurn
+                    reason={failedTurns?.get(message.id) ?? 'No reply was received.'}
+                    onRetry={onResend && (() => onResend(messageText(message)))}
+                  />
+                )}
+              </Fragment>
+            ) : (
+              <AssistantMessage
+                key={message.id}
+                message={message}
+                streaming={streaming && index === lastIndex}
+                onRegenerate={index === lastIndex ? onRegenerate : undefined}
+              />
+            ),
+          )}
           {waiting && <TypingIndicator />}
           {children}
         </div>

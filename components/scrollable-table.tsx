@@ -3,7 +3,6 @@
 import type { ComponentProps } from 'react';
 import { useHorizontalOverflow } from '@/hooks/use-horizontal-overflow';
 
-
 /**
  * A markdown table that may be wider than the screen. It scrolls sideways inside its frame;
  * while columns are hidden, the edge fades and a hint says so, and the frame takes keyboard

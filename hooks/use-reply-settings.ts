@@ -3,12 +3,7 @@
 import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { TEMPERATURE } from '@/lib/chat/temperature';
 import type { PublicConfig } from '@/lib/config';
-import {
-  parseReplySettings,
-  rememberReplySettings,
-  storedReplySettings,
-  subscribeToReplySettings,
-} from '@/lib/client/browser-preferences';
+import { parseReplySettings, rememberReplySettings, storedReplySettings, subscribeToReplySettings } from '@/lib/client/browser-preferences';
 import { ChatConnection } from '@/lib/client/chat-connection';
 
 /** The server's page has no access to this browser's choice: it renders with the defaults. */

@@ -16,8 +16,7 @@ import { useConversationSaving } from './use-conversation-saving';
  */
 const REPLY_RENDER_THROTTLE_MS = 40;
 
-const RESUME_FAILED =
-  'The reply was interrupted (the page was reloaded or the connection dropped) and could not be resumed.';
+const RESUME_FAILED = 'The reply was interrupted (the page was reloaded or the connection dropped) and could not be resumed.';
 
 export interface ResumableChatOptions {
   conversationId: string;
@@ -89,8 +88,7 @@ export function useResumableChat({ conversationId, initialMessages, resume, conn
     [messages, sendMessage],
   );
 
-  const errorText =
-    error && (resumeFailed ? RESUME_FAILED : describeChatError(error, { replyStarted: lastMessage?.role === 'assistant' }));
+  const errorText = error && (resumeFailed ? RESUME_FAILED : describeChatError(error, { replyStarted: lastMessage?.role === 'assistant' }));
   const failedTurns = useFailedTurns(messages, errorText);
 
   return {
@@ -172,9 +170,7 @@ function useResumedReply({
   return useMemo(() => {
     if (!savedPartial) return messages;
     const savedLength = messageText(savedPartial).length;
-    return messages.map((message) =>
-      message.id === savedPartial.id && messageText(message).length < savedLength ? savedPartial : message,
-    );
+    return messages.map((message) => (message.id === savedPartial.id && messageText(message).length < savedLength ? savedPartial : message));
   }, [messages, savedPartial]);
 }
 

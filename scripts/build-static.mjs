@@ -26,7 +26,7 @@ try {
   apiOrigin = new URL(apiUrl).origin;
   if (!/^https?:$/.test(new URL(apiUrl).protocol)) throw new Error('not http(s)');
 } catch {
-  console.error('Set NEXT_PUBLIC_CHAT_API_URL to the API server\'s URL (https://…): the static page calls the chat API there.');
+  console.error("Set NEXT_PUBLIC_CHAT_API_URL to the API server's URL (https://…): the static page calls the chat API there.");
   process.exit(1);
 }
 

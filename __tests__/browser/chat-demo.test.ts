@@ -107,9 +107,7 @@ test('chats survive a reload, and a reply interrupted by a reload resumes and co
   await expectVisible(chat.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: 'First question', exact: true }));
 
   await chat.send('Second question');
-  await chat.page.waitForFunction(
-    () => (document.querySelectorAll('[aria-label="Assistant reply"]')[1]?.textContent?.length ?? 0) > 60,
-  );
+  await chat.page.waitForFunction(() => (document.querySelectorAll('[aria-label="Assistant reply"]')[1]?.textContent?.length ?? 0) > 60);
   const beforeReload = await chat.lastReplyText();
   await chat.page.reload();
 

@@ -44,7 +44,11 @@ const openai = () => new OpenAI({ baseURL: `${server.url}/api/v1`, apiKey: 'clie
 test('the OpenAI SDK streams from next start, and hanging up aborts the Azure request', async () => {
   emulator.setScenario({ words: 8 });
   let text = '';
-  for await (const chunk of await openai().chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }], stream: true })) {
+  for await (const chunk of await openai().chat.completions.create({
+    model: 'gpt-test',
+    messages: [{ role: 'user', content: 'hi' }],
+    stream: true,
+  })) {
     text += chunk.choices[0]?.delta.content ?? '';
   }
   expect(text).toBe(numberedWords(8));
@@ -65,7 +69,11 @@ test('the OpenAI SDK streams from next start, and hanging up aborts the Azure re
 test('the tutorial endpoints outside /api stream, with the key, and without the page proxy', async () => {
   emulator.setScenario({ words: 4 });
   const headers = { 'Content-Type': 'application/json', Authorization: 'Bearer client-key', Accept: 'text/html' };
-  const guide = await fetch(`${server.url}/chat/stream`, { method: 'POST', headers, body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }) });
+  const guide = await fetch(`${server.url}/chat/stream`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }),
+  });
   expect(guide.status).toBe(200);
   expect(await guide.text()).toContain('data: [DONE]');
   const relay = await fetch(`${server.url}/v1/chat`, { method: 'POST', headers, body: JSON.stringify({ input: 'hi' }) });
@@ -107,7 +115,10 @@ test('/api/docs: the real Scalar, from this site, renders every operation under 
   // once (there is no internet here), and is still recorded.
   const requests: string[] = [];
   context.on('request', (request) => requests.push(request.url()));
-  await context.route((url) => !isLoopback(url), (route) => route.abort());
+  await context.route(
+    (url) => !isLoopback(url),
+    (route) => route.abort(),
+  );
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (message) => {
@@ -142,7 +153,13 @@ test('/api/docs: the real Scalar, from this site, renders every operation under 
 
     const fetched = requests.filter((url) => !/^(data|blob):/.test(url));
     expect(fetched.filter((url) => new URL(url).origin !== server.url)).toEqual([]);
-    expect(fetched).toEqual(expect.arrayContaining([`${server.url}/api/docs`, expect.stringMatching(/\/api\/docs\/scalar\/api-reference-[\d.]+\.js$/), `${server.url}/api/openapi.json`]));
+    expect(fetched).toEqual(
+      expect.arrayContaining([
+        `${server.url}/api/docs`,
+        expect.stringMatching(/\/api\/docs\/scalar\/api-reference-[\d.]+\.js$/),
+        `${server.url}/api/openapi.json`,
+      ]),
+    );
     expect(problems).toEqual([]);
 
     // A script without the nonce is refused: the policy is really in force.
@@ -206,10 +223,7 @@ test('the build output carries the bundle for the reference routes (as a standal
     const traceFile = path.join(projectRoot, e2eDistDir, 'server/app', `${route}.js.nft.json`);
     const traced: string[] = JSON.parse(readFileSync(traceFile, 'utf8')).files.map((file: string) => path.resolve(path.dirname(traceFile), file));
     expect(traced).toEqual(
-      expect.arrayContaining([
-        path.join(projectRoot, 'node_modules/@scalar/api-reference/package.json'),
-        path.join(projectRoot, SCALAR_BUNDLE),
-      ]),
+      expect.arrayContaining([path.join(projectRoot, 'node_modules/@scalar/api-reference/package.json'), path.join(projectRoot, SCALAR_BUNDLE)]),
     );
   }
 });

@@ -63,7 +63,9 @@ test(`${RESUMES} concurrent resumes of one reply: most are refused with 429, and
     expect(health.status).toBe(200);
   }
   const p99 = percentile(latencies, 99);
-  console.log(`[fan-out] ${live.length} live readers, ${RESUMES - live.length} refused; /api/health p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`);
+  console.log(
+    `[fan-out] ${live.length} live readers, ${RESUMES - live.length} refused; /api/health p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`,
+  );
   expect(p99).toBeLessThan(HEALTH_P99_MS);
 
   await Promise.all(live.map((response) => response.body!.cancel()));

@@ -74,8 +74,30 @@ async function readTextTimed(response: Response): Promise<{ text: string; times:
 
 describe.each([
   ['stock nginx (buffering on, gzip on for event streams)', true, () => startNginx(STOCK_NGINX_SITE, upstream())],
-  ['deploy/nginx.conf', false, () => startNginx(shipped('nginx.conf', [['listen 80;', 'listen LISTEN;'], ['127.0.0.1:3000', 'UPSTREAM']]), upstream())],
-  ['deploy/Caddyfile', false, () => startCaddy(shipped('Caddyfile', [[':80 {', 'LISTEN {'], ['127.0.0.1:3000', 'UPSTREAM']]), upstream())],
+  [
+    'deploy/nginx.conf',
+    false,
+    () =>
+      startNginx(
+        shipped('nginx.conf', [
+          ['listen 80;', 'listen LISTEN;'],
+          ['127.0.0.1:3000', 'UPSTREAM'],
+        ]),
+        upstream(),
+      ),
+  ],
+  [
+    'deploy/Caddyfile',
+    false,
+    () =>
+      startCaddy(
+        shipped('Caddyfile', [
+          [':80 {', 'LISTEN {'],
+          ['127.0.0.1:3000', 'UPSTREAM'],
+        ]),
+        upstream(),
+      ),
+  ],
 ])('behind %s', (_name, compressesStreams, start) => {
   let proxy: ReverseProxy;
   beforeAll(async () => {
@@ -95,7 +117,9 @@ describe.each([
     expect(distinctArrivals(sse.deltaTimes)).toBeGreaterThanOrEqual(8);
     expect(sse.deltaTimes.at(-1)! - sse.deltaTimes[0]).toBeGreaterThan(1_000);
 
-    const text = await readTextTimed(await post(`${proxy.url}`, { message: 'Count' }, { headers: { 'content-type': 'application/json', accept: 'text/plain' } }));
+    const text = await readTextTimed(
+      await post(`${proxy.url}`, { message: 'Count' }, { headers: { 'content-type': 'application/json', accept: 'text/plain' } }),
+    );
     expect(text.text).toBe(numberedWords(20));
     expect(distinctArrivals(text.times)).toBeGreaterThanOrEqual(8);
   });
@@ -120,7 +144,11 @@ describe.each([
   test("a one-off request's hang-up cancels the Azure request within a second", async () => {
     emulator.setScenario({ words: 200, tokensPerSecond: 20 });
     const caller = new AbortController();
-    const response = await post(proxy.url, { message: 'Count' }, { signal: caller.signal, headers: { 'content-type': 'application/json', accept: 'text/plain' } });
+    const response = await post(
+      proxy.url,
+      { message: 'Count' },
+      { signal: caller.signal, headers: { 'content-type': 'application/json', accept: 'text/plain' } },
+    );
     const reader = response.body!.getReader();
     await reader.read();
     caller.abort();

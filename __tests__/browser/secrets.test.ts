@@ -41,7 +41,8 @@ function leaksIn(text: string): string[] {
 }
 
 // Settings the app reads: none may leak in from the machine running the tests.
-const APP_SETTING = /^(AZURE_|CHAT_API_KEYS$|ALLOWED_ORIGINS$|REDIS_URL$|SESSION_SECRET$|RATE_LIMIT_PER_MINUTE$|SYSTEM_PROMPT$|DEMO_|MAX_|UPSTREAM_|STREAM_COALESCE_|SECRET_SCAN_|LOG_LEVEL$|OTEL_|APPLICATIONINSIGHTS_|IDENTITY_)/;
+const APP_SETTING =
+  /^(AZURE_|CHAT_API_KEYS$|ALLOWED_ORIGINS$|REDIS_URL$|SESSION_SECRET$|RATE_LIMIT_PER_MINUTE$|SYSTEM_PROMPT$|DEMO_|MAX_|UPSTREAM_|STREAM_COALESCE_|SECRET_SCAN_|LOG_LEVEL$|OTEL_|APPLICATIONINSIGHTS_|IDENTITY_)/;
 const baseEnv = () => Object.fromEntries(Object.entries(process.env).filter(([name]) => !APP_SETTING.test(name)));
 
 let emulator: AzureEmulator;
@@ -140,7 +141,10 @@ beforeAll(async () => {
   for (;;) {
     if (server.exitCode !== null) throw new Error(`next start exited (${server.exitCode}):\n${serverLog}`);
     if (Date.now() > deadline) throw new Error(`next start did not answer within 60 s:\n${serverLog}`);
-    const ok = await fetch(`${serverUrl}/api/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${serverUrl}/api/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
@@ -187,7 +191,11 @@ describe('a fake Azure key given to a production build', () => {
     expect(viaSession.status).toBe(200);
     expect(viaSession.body).toContain('w30');
 
-    const asJson = await call('success: JSON', '/api/chat?format=json', { method: 'POST', headers: json, body: JSON.stringify({ message: 'hi', model: 'gpt-alt' }) });
+    const asJson = await call('success: JSON', '/api/chat?format=json', {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ message: 'hi', model: 'gpt-alt' }),
+    });
     expect(asJson.status).toBe(200);
     expect(JSON.parse(asJson.body)).toMatchObject({ model: 'gpt-alt', finishReason: 'stop' });
   });
@@ -209,7 +217,12 @@ describe('a fake Azure key given to a production build', () => {
     await expectStatus('unknown model', 404, '/api/chat', post(JSON.stringify({ message: 'hi', model: 'gpt-nope' })));
     await expectStatus('no API key', 401, '/api/chat', post(JSON.stringify({ message: 'hi' }), { bearer: null }));
     await expectStatus('wrong API key', 401, '/api/chat', post(JSON.stringify({ message: 'hi' }), { bearer: 'not-the-key' }));
-    await expectStatus('foreign origin', 403, '/api/chat', post(JSON.stringify({ message: 'hi' }), { headers: { ...json, origin: 'https://evil.example' } }));
+    await expectStatus(
+      'foreign origin',
+      403,
+      '/api/chat',
+      post(JSON.stringify({ message: 'hi' }), { headers: { ...json, origin: 'https://evil.example' } }),
+    );
     await expectStatus('preflight', 204, '/api/chat', { method: 'OPTIONS', bearer: null });
     await expectStatus('resume, nothing running', 204, '/api/chat/chat-none/stream', {});
     await expectStatus('resume, bad id', 400, '/api/chat/bad%20id/stream', {});
@@ -317,6 +330,8 @@ describe('a fake Azure key given to a production build', () => {
     expect(grep(AZURE_KEY)).toEqual([]);
     expect(grep(CLIENT_KEY)).toEqual([]);
     // The prefix names the generator of fake keys only, never a committed key.
-    expect(grep(KEY_PREFIX).filter((file) => !['__tests__/browser/secrets.test.ts', '__tests__/browser/support/build.ts'].includes(file))).toEqual([]);
+    expect(grep(KEY_PREFIX).filter((file) => !['__tests__/browser/secrets.test.ts', '__tests__/browser/support/build.ts'].includes(file))).toEqual(
+      [],
+    );
   });
 });

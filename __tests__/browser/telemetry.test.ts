@@ -43,7 +43,11 @@ async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 30
 /** One chat through the app; its log line (written when the reply ended). */
 async function chat(app: AppServer, message: string) {
   emulator.setScenario({ words: 12, firstTokenDelayMs: 30 });
-  const response = await fetch(`${app.url}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message }) });
+  const response = await fetch(`${app.url}/api/chat`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ message }),
+  });
   expect(response.status).toBe(200);
   await response.text();
   const requestId = response.headers.get('x-request-id');

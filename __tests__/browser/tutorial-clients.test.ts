@@ -71,10 +71,15 @@ describe('003 (Express + React): POST /api/chat/stream with { message } → plai
   test("the tutorial's curl prints the reply as it streams", async () => {
     emulator.setScenario({ words: 10 });
     const { stdout } = await run('curl', [
-      '-X', 'POST', `${server.url}/api/chat/stream`,
-      '-H', 'Content-Type: application/json',
-      '-d', '{"message": "Count from 1 to 10 slowly"}',
-      '--no-buffer', '--silent',
+      '-X',
+      'POST',
+      `${server.url}/api/chat/stream`,
+      '-H',
+      'Content-Type: application/json',
+      '-d',
+      '{"message": "Count from 1 to 10 slowly"}',
+      '--no-buffer',
+      '--silent',
     ]);
     expect(stdout).toBe(numberedWords(10));
   });
@@ -141,10 +146,14 @@ describe('002 (streaming guide): { messages } → data: {"content"} events', () 
   });
 
   /** The `data:` payloads of an SSE body, in order. */
-  const dataOf = (body: string) => body.split('\n\n').filter(Boolean).map((event) => {
-    expect(event.startsWith('data: ')).toBe(true);
-    return event.slice(6);
-  });
+  const dataOf = (body: string) =>
+    body
+      .split('\n\n')
+      .filter(Boolean)
+      .map((event) => {
+        expect(event.startsWith('data: ')).toBe(true);
+        return event.slice(6);
+      });
   const contentOf = (data: string[]) => data.map((each) => JSON.parse(each).content).join('');
 
   test.each(['/chat/stream', '/api/chat/stream'])('%s: the events, [DONE], and errors before and after the start', async (route) => {
@@ -175,16 +184,33 @@ describe('000/001 (Express relay): POST /v1/chat with { input } → the Response
   test("the tutorial's curl gets response.created … output_text deltas … response.completed, then event: done", async () => {
     emulator.setScenario({ words: 6 });
     const { stdout } = await run('curl', [
-      '-N', '-H', 'Content-Type: application/json',
-      '-X', 'POST', `${server.url}/v1/chat`,
-      '-d', '{\n"input": "what are things I should do in Coyhaique, Chile. explain briefly? short and simple"\n}',
+      '-N',
+      '-H',
+      'Content-Type: application/json',
+      '-X',
+      'POST',
+      `${server.url}/v1/chat`,
+      '-d',
+      '{\n"input": "what are things I should do in Coyhaique, Chile. explain briefly? short and simple"\n}',
       '--silent',
     ]);
     const events = stdout.split('\n\n').filter(Boolean);
     const data = events.filter((event) => event.includes('data: {')).map((event) => JSON.parse(event.slice(event.indexOf('data: ') + 6)));
-    expect(data[0]).toMatchObject({ type: 'response.created', sequence_number: 0, response: { object: 'response', status: 'in_progress', model: 'gpt-main' } });
-    expect(data.filter((event) => event.type === 'response.output_text.delta').map((event) => event.delta).join('')).toBe(numberedWords(6));
-    expect(data.at(-1)).toMatchObject({ type: 'response.completed', response: { status: 'completed', output: [{ content: [{ text: numberedWords(6) }] }] } });
+    expect(data[0]).toMatchObject({
+      type: 'response.created',
+      sequence_number: 0,
+      response: { object: 'response', status: 'in_progress', model: 'gpt-main' },
+    });
+    expect(
+      data
+        .filter((event) => event.type === 'response.output_text.delta')
+        .map((event) => event.delta)
+        .join(''),
+    ).toBe(numberedWords(6));
+    expect(data.at(-1)).toMatchObject({
+      type: 'response.completed',
+      response: { status: 'completed', output: [{ content: [{ text: numberedWords(6) }] }] },
+    });
     expect(events.at(-1)).toBe('event: done\ndata: [DONE]');
   });
 

@@ -17,12 +17,14 @@ test('the demo model is announced with a badge, and the chat is ready to use', a
 });
 
 test('the settings offer the deployments the server allows, starting with its default', async () => {
-  render(
-    <ChatApp config={{ mode: 'azure', api: 'chat', deployments: ['gpt-main', 'gpt-mini'], defaultDeployment: 'gpt-main', problems: [] }} />,
-  );
+  render(<ChatApp config={{ mode: 'azure', api: 'chat', deployments: ['gpt-main', 'gpt-mini'], defaultDeployment: 'gpt-main', problems: [] }} />);
   await screen.findByRole('textbox', { name: 'Message' });
   const model = screen.getByRole('combobox', { name: 'Model' });
-  expect(within(model).getAllByRole('option').map((option) => option.textContent)).toEqual(['gpt-main', 'gpt-mini']);
+  expect(
+    within(model)
+      .getAllByRole('option')
+      .map((option) => option.textContent),
+  ).toEqual(['gpt-main', 'gpt-mini']);
   expect(model).toHaveValue('gpt-main');
   expect(screen.getByRole('slider', { name: /Temperature/ })).toHaveValue('0.7');
   expect(screen.queryByText('Offline demo model')).not.toBeInTheDocument();

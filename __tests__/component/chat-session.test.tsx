@@ -82,7 +82,11 @@ test('a reply appears progressively, then renders as markdown with a highlighted
 
   await replyFinished('Done.');
   const reply = lastReply();
-  expect(within(reply).getAllByRole('listitem').map((item) => item.textContent)).toEqual(['one', 'two']);
+  expect(
+    within(reply)
+      .getAllByRole('listitem')
+      .map((item) => item.textContent),
+  ).toEqual(['one', 'two']);
   const codeBlock = reply.querySelector('[data-streamdown="code-block"]');
   expect(codeBlock).toHaveTextContent('const x = 1;');
   expect(within(reply).getByRole('button', { name: /copy code/i })).toBeInTheDocument();
@@ -428,7 +432,11 @@ test('a reply lists its cited pages as safe links and its cited files by name', 
     expect(link).toHaveAttribute('rel', 'noopener noreferrer');
   }
   // Anything but a web page, and a file, is shown as text.
-  expect(within(sources).getAllByRole('listitem').map((item) => item.textContent)).toEqual(['A story', 'plain.example', 'Not a page', 'ai.pdf']);
+  expect(
+    within(sources)
+      .getAllByRole('listitem')
+      .map((item) => item.textContent),
+  ).toEqual(['A story', 'plain.example', 'Not a page', 'ai.pdf']);
   expect(sources.querySelector('a[href^="javascript"]')).toBeNull();
 });
 
@@ -438,7 +446,14 @@ test('a reply that is only a tool call says so instead of showing an empty bubbl
     role: 'assistant',
     parts: [
       { type: 'step-start' },
-      { type: 'dynamic-tool', toolName: 'weather', toolCallId: 'call-1', state: 'output-error', input: { location: 'San Francisco' }, errorText: 'unavailable' },
+      {
+        type: 'dynamic-tool',
+        toolName: 'weather',
+        toolCallId: 'call-1',
+        state: 'output-error',
+        input: { location: 'San Francisco' },
+        errorText: 'unavailable',
+      },
     ],
     metadata: { finishReason: 'tool-calls' },
   };

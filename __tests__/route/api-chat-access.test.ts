@@ -203,4 +203,3 @@ describe('client identity cannot be chosen by the client', () => {
     expect(await (await stop('in-flight-2', second)).json()).toEqual({ stopped: true });
   });
 });
-

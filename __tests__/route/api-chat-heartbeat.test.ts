@@ -45,7 +45,10 @@ test('a slow first token: the 200 starts with a heartbeat, more follow during th
   const firstText = arrivals.findIndex((arrival) => arrival.text.includes('"text-delta"'));
   // The response did not wait for the first token.
   expect(answeredAt).toBeLessThan(arrivals[firstText].at - 1_000);
-  const beforeText = arrivals.slice(0, firstText).map((arrival) => arrival.text).join('');
+  const beforeText = arrivals
+    .slice(0, firstText)
+    .map((arrival) => arrival.text)
+    .join('');
   expect(beforeText.startsWith(': ')).toBe(true);
   // Comments kept arriving while the model was silent: no gap anywhere near the silence itself.
   const silentGaps = arrivals.slice(1, firstText + 1).map((arrival, i) => arrival.at - arrivals[i].at);
@@ -67,7 +70,13 @@ test('the AI SDK transport useChat uses (DefaultChatTransport) ignores the heart
       return response;
     },
   });
-  const stream = await transport.sendMessages({ chatId: 'transport-chat', messages, trigger: 'submit-message', messageId: undefined, abortSignal: undefined });
+  const stream = await transport.sendMessages({
+    chatId: 'transport-chat',
+    messages,
+    trigger: 'submit-message',
+    messageId: undefined,
+    abortSignal: undefined,
+  });
   const chunks: UIMessageChunk[] = [];
   for await (const chunk of stream as unknown as AsyncIterable<UIMessageChunk>) chunks.push(chunk);
   const text = chunks.map((chunk) => (chunk.type === 'text-delta' ? chunk.delta : '')).join('');
@@ -76,7 +85,9 @@ test('the AI SDK transport useChat uses (DefaultChatTransport) ignores the heart
   expect(chunks.at(-1)?.type).toBe('finish');
 
   // The resumed copy of the same reply parses just as cleanly.
-  const resumed = await resume(new Request('http://localhost/api/chat/transport-chat/stream', { headers: owner }), { params: Promise.resolve({ id: 'transport-chat' }) });
+  const resumed = await resume(new Request('http://localhost/api/chat/transport-chat/stream', { headers: owner }), {
+    params: Promise.resolve({ id: 'transport-chat' }),
+  });
   expect(resumed.status).toBe(200);
   // Each once: nginx reads `no, no` as not "no" and would buffer the resumed stream.
   expect(resumed.headers.get('x-accel-buffering')).toBe('no');

@@ -45,8 +45,18 @@ test.each([
   ['a file part with a URL', user([text('summarise'), { type: 'file', mediaType: 'application/pdf', url: 'BAIT' }])],
   ['an image file part', user([{ type: 'file', mediaType: 'image/png', url: 'BAIT' }])],
   ['a source-url part', user([{ type: 'source-url', sourceId: 's', url: 'BAIT' }])],
-  ['a tool part', { id: 'a1', role: 'assistant', parts: [{ type: 'tool-fetch', toolCallId: 't', state: 'input-available', input: { url: 'BAIT' } }] }],
-  ['a dynamic tool part', { id: 'a1', role: 'assistant', parts: [{ type: 'dynamic-tool', toolName: 'x', toolCallId: 't', state: 'output-available', input: {}, output: 'BAIT' }] }],
+  [
+    'a tool part',
+    { id: 'a1', role: 'assistant', parts: [{ type: 'tool-fetch', toolCallId: 't', state: 'input-available', input: { url: 'BAIT' } }] },
+  ],
+  [
+    'a dynamic tool part',
+    {
+      id: 'a1',
+      role: 'assistant',
+      parts: [{ type: 'dynamic-tool', toolName: 'x', toolCallId: 't', state: 'output-available', input: {}, output: 'BAIT' }],
+    },
+  ],
   ['reasoning in a user message', user([{ type: 'reasoning', text: 'x' }])],
 ])('%s is a 400 naming what is accepted; nothing is fetched or sent upstream', async (_label, message) => {
   const body = JSON.stringify({ id: 'parts-chat', messages: [user([text('hi')]), message, user([text('go')])] }).replaceAll('BAIT', baitUrl);
@@ -68,7 +78,7 @@ test('OpenAI-style content arrays (image_url) are a 400 too', async () => {
   expect(baitHits).toBe(0);
 });
 
-test.each(['input', 'output'])('100,000-deep nesting inside a tool part\'s %s is a 400, not a 5xx', async (field) => {
+test.each(['input', 'output'])("100,000-deep nesting inside a tool part's %s is a 400, not a 5xx", async (field) => {
   const deep = `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`;
   const tool = { type: 'tool-weather', toolCallId: 't1', state: 'output-available', input: { city: 'x' }, output: { ok: true } };
   const rawBody = JSON.stringify({

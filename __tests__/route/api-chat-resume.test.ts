@@ -153,7 +153,6 @@ describe.each([
     expect(reply.chunks[0]).toMatchObject({ type: 'start', messageId });
     expect(reply.metadata.finishReason).toBe('stop');
     expect(emulator.counters).toMatchObject({ aborts: 0, completed: 1 });
-
   });
 
   test('a reply that ends while its page is away is replayed whole when the page comes back', async () => {
@@ -231,7 +230,6 @@ describe.each([
     });
 
     test('open mode: a browser session, or the token handed to a cookie-less client, is what reaches the chat', async () => {
-      
       emulator.setScenario({ words: 30, tokensPerSecond: 300 });
       const browser = await sessionOf(first);
       const chatId = `open-chat-${useRedis}`;
@@ -255,7 +253,6 @@ describe.each([
     });
 
     test('a chat token that is not one the server could have issued is a 400', async () => {
-      
       for (const bad of ['short', 'x'.repeat(201), 'has spaces in it, 1234567890']) {
         const response = await resume(first, 'any-chat', { 'x-chat-token': bad });
         expect(response.status).toBe(400);

@@ -23,7 +23,9 @@ describe.each(['0', '33'])('STREAM_COALESCE_MS=%s', (coalesceMs) => {
 
   test('web search citations arrive as source-url chunks with their URL and title', async () => {
     emulator.setScenario({ replay: 'responses-azure-web-search-preview-tool' });
-    const reply = await readUiStream(await postChat({ id: 'chat-web', messages: [{ id: 'm1', role: 'user', parts: [{ type: 'text', text: 'news?' }] }] }));
+    const reply = await readUiStream(
+      await postChat({ id: 'chat-web', messages: [{ id: 'm1', role: 'user', parts: [{ type: 'text', text: 'news?' }] }] }),
+    );
     expect(reply.errors).toEqual([]);
     expect(reply.text).toBe(recordedText('responses-azure-web-search-preview-tool'));
     const sources = reply.chunks.filter((chunk) => chunk.type === 'source-url');
@@ -37,7 +39,9 @@ describe.each(['0', '33'])('STREAM_COALESCE_MS=%s', (coalesceMs) => {
 
   test('file search citations arrive as source-document chunks named by the file', async () => {
     emulator.setScenario({ replay: 'responses-openai-file-search-tool' });
-    const reply = await readUiStream(await postChat({ id: 'chat-file', messages: [{ id: 'm1', role: 'user', parts: [{ type: 'text', text: 'what does it say?' }] }] }));
+    const reply = await readUiStream(
+      await postChat({ id: 'chat-file', messages: [{ id: 'm1', role: 'user', parts: [{ type: 'text', text: 'what does it say?' }] }] }),
+    );
     expect(reply.errors).toEqual([]);
     const documents = reply.chunks.filter((chunk) => chunk.type === 'source-document');
     expect(documents.length).toBeGreaterThan(0);
@@ -50,7 +54,9 @@ test('a conversation that carries a cited reply can be continued', async () => {
   emulator.reset();
   restore = useEnv(emulatorEnv(emulator, { AZURE_API: 'responses' }));
   emulator.setScenario({ replay: 'responses-azure-web-search-preview-tool' });
-  const first = await readUiStream(await postChat({ id: 'chat-more', messages: [{ id: 'm1', role: 'user', parts: [{ type: 'text', text: 'news?' }] }] }));
+  const first = await readUiStream(
+    await postChat({ id: 'chat-more', messages: [{ id: 'm1', role: 'user', parts: [{ type: 'text', text: 'news?' }] }] }),
+  );
   const sourceParts = first.chunks
     .filter((chunk) => chunk.type === 'source-url')
     .map(({ type, sourceId, url, title }) => ({ type, sourceId, url, title }));

@@ -77,10 +77,20 @@ describe.each(RECORDINGS)('a recorded Azure stream with tool calls: %s', (record
 
 describe('a client hanging up on the demo model', () => {
   beforeEach(() => {
-    restore = useEnv({ AZURE_RESOURCE_NAME: undefined, AZURE_BASE_URL: undefined, AZURE_API_KEY: undefined, AZURE_DEPLOYMENTS: undefined, DEMO_TOKENS_PER_SECOND: '50', RATE_LIMIT_PER_MINUTE: '0' });
+    restore = useEnv({
+      AZURE_RESOURCE_NAME: undefined,
+      AZURE_BASE_URL: undefined,
+      AZURE_API_KEY: undefined,
+      AZURE_DEPLOYMENTS: undefined,
+      DEMO_TOKENS_PER_SECOND: '50',
+      RATE_LIMIT_PER_MINUTE: '0',
+    });
   });
 
-  test.each([['UI stream', ''], ['plain text', '?format=text']])('%s: logged as "client_gone", not as an upstream failure', async (_name, query) => {
+  test.each([
+    ['UI stream', ''],
+    ['plain text', '?format=text'],
+  ])('%s: logged as "client_gone", not as an upstream failure', async (_name, query) => {
     const controller = new AbortController();
     const response = await postChat({ message: 'hi' }, { query, signal: controller.signal });
     expect(response.status).toBe(200);

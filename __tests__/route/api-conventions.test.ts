@@ -76,7 +76,11 @@ describe("the AI SDK's DefaultChatTransport in another app", () => {
     let message: UIMessage | undefined;
     for await (const snapshot of readUIMessageStream<UIMessage>({ stream: chunks, terminateOnError: true })) message = snapshot;
     expect(message?.role).toBe('assistant');
-    expect(message?.parts.filter((part) => part.type === 'text').map((part) => part.text).join('')).toBe(numberedWords(10));
+    expect(
+      message?.parts
+        .filter((part) => part.type === 'text')
+        .map((part) => part.text)
+        .join(''),
+    ).toBe(numberedWords(10));
   });
-
 });

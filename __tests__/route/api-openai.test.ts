@@ -167,7 +167,10 @@ describe.each(['chat', 'responses'] as const)('AZURE_API=%s', (api) => {
         }
       }
     };
-    const failure = await read().then(() => undefined, (error: unknown) => error);
+    const failure = await read().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(failure).toBeInstanceOf(OpenAI.APIError);
     expect((failure as Error).message).toMatch(/connection to Azure OpenAI was lost/);
     expect(text).toBe(numberedWords(6));
@@ -182,11 +185,35 @@ describe('errors, as the SDK classes them', () => {
   const ask = (openai = client()) => openai.chat.completions.create({ model: 'gpt-main', messages: user('hi') });
 
   test.each([
-    ['400 BadRequestError for an invalid body', OpenAI.BadRequestError, 400, 'invalid_request', 'invalid_request_error', () => client().chat.completions.create({ model: 'gpt-main', messages: user('hi'), temperature: 7 })],
-    ['404 NotFoundError for a model outside the allow-list', OpenAI.NotFoundError, 404, 'unknown_model', 'invalid_request_error', () => client().chat.completions.create({ model: 'gpt-4o', messages: user('hi') })],
-    ['403 PermissionDeniedError for a foreign browser origin', OpenAI.PermissionDeniedError, 403, 'forbidden_origin', 'permission_error', () => ask(client({ defaultHeaders: { Origin: 'https://elsewhere.example' } }))],
+    [
+      '400 BadRequestError for an invalid body',
+      OpenAI.BadRequestError,
+      400,
+      'invalid_request',
+      'invalid_request_error',
+      () => client().chat.completions.create({ model: 'gpt-main', messages: user('hi'), temperature: 7 }),
+    ],
+    [
+      '404 NotFoundError for a model outside the allow-list',
+      OpenAI.NotFoundError,
+      404,
+      'unknown_model',
+      'invalid_request_error',
+      () => client().chat.completions.create({ model: 'gpt-4o', messages: user('hi') }),
+    ],
+    [
+      '403 PermissionDeniedError for a foreign browser origin',
+      OpenAI.PermissionDeniedError,
+      403,
+      'forbidden_origin',
+      'permission_error',
+      () => ask(client({ defaultHeaders: { Origin: 'https://elsewhere.example' } })),
+    ],
   ])('%s', async (_name, ErrorClass, status, code, type, call) => {
-    const error = await call().then(() => undefined, (e: unknown) => e);
+    const error = await call().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ErrorClass);
     expect(error).toMatchObject({ status, code, type });
     expect((error as Error).message.length).toBeGreaterThan(20);
@@ -201,18 +228,27 @@ describe('errors, as the SDK classes them', () => {
 
   test('413 for a message over MAX_MESSAGE_CHARS', async () => {
     restore = useEnv({ MAX_MESSAGE_CHARS: '10' });
-    const error = await client().chat.completions.create({ model: 'gpt-main', messages: user('x'.repeat(11)) }).catch((e: unknown) => e);
+    const error = await client()
+      .chat.completions.create({ model: 'gpt-main', messages: user('x'.repeat(11)) })
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ status: 413, code: 'payload_too_large' });
   });
 
   test('every client-supplied value is bounded: model name, message count, instructions length, body size', async () => {
     restore = useEnv({ MAX_MESSAGES: '3', MAX_MESSAGE_CHARS: '50', MAX_BODY_BYTES: '2000' });
-    const failures = await Promise.all([
-      client().chat.completions.create({ model: 'm'.repeat(201), messages: user('hi') }),
-      client().chat.completions.create({ model: 'gpt-main', messages: Array.from({ length: 4 }, () => user('hi')[0]) }),
-      client().responses.create({ model: 'gpt-main', instructions: 'i'.repeat(51), input: 'hi' }),
-      client().responses.create({ model: 'gpt-main', input: 'x'.repeat(3000) }),
-    ].map((call) => call.then(() => undefined, (error: APIError) => [error.status, error.code])));
+    const failures = await Promise.all(
+      [
+        client().chat.completions.create({ model: 'm'.repeat(201), messages: user('hi') }),
+        client().chat.completions.create({ model: 'gpt-main', messages: Array.from({ length: 4 }, () => user('hi')[0]) }),
+        client().responses.create({ model: 'gpt-main', instructions: 'i'.repeat(51), input: 'hi' }),
+        client().responses.create({ model: 'gpt-main', input: 'x'.repeat(3000) }),
+      ].map((call) =>
+        call.then(
+          () => undefined,
+          (error: APIError) => [error.status, error.code],
+        ),
+      ),
+    );
     expect(failures).toEqual([
       [400, 'invalid_request'],
       [413, 'payload_too_large'],

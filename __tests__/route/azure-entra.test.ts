@@ -109,7 +109,12 @@ test('an identity that fails: 503 naming what to check, no token or stack in the
   expect(emulator.counters.requests).toBe(0);
 
   const line = await logs.waitForLine((entry) => entry.requestId === error.requestId);
-  expect(line).toMatchObject({ level: 'error', status: 503, errorCode: 'identity_unavailable', error: { name: 'AzureIdentityError', reason: expect.any(String) } });
+  expect(line).toMatchObject({
+    level: 'error',
+    status: 503,
+    errorCode: 'identity_unavailable',
+    error: { name: 'AzureIdentityError', reason: expect.any(String) },
+  });
   expect(line.err).toBeUndefined();
   expect(logs.text()).not.toMatch(/\n\s+at |"stack"/);
 

@@ -32,7 +32,13 @@ beforeAll(async () => {
   cert = makeThrowawayCert();
   emulator = await startAzureEmulator({ bearerTokens: true });
   // The federated credential on the app registration trusts production deployments only.
-  entra = await startEntraTokenEndpoint({ cert, emulator, tenantId: TENANT_ID, clientId: CLIENT_ID, federatedToken: [PRODUCTION_TOKEN, REFRESHED_TOKEN] });
+  entra = await startEntraTokenEndpoint({
+    cert,
+    emulator,
+    tenantId: TENANT_ID,
+    clientId: CLIENT_ID,
+    federatedToken: [PRODUCTION_TOKEN, REFRESHED_TOKEN],
+  });
 });
 afterAll(async () => {
   await Promise.all([entra?.close(), emulator?.close()]);
@@ -81,7 +87,9 @@ test('a token Entra ID does not trust (another environment) is a 503 naming what
   expect(status).toBe(503);
   expect(JSON.parse(body).error).toMatchObject({
     code: 'identity_unavailable',
-    message: expect.stringMatching(/Vercel OIDC federation \(AZURE_TENANT_ID, AZURE_CLIENT_ID, and a federated credential .*issuer, subject and audience/),
+    message: expect.stringMatching(
+      /Vercel OIDC federation \(AZURE_TENANT_ID, AZURE_CLIENT_ID, and a federated credential .*issuer, subject and audience/,
+    ),
   });
   // The log says why (Entra's refusal) without the token; neither carries a stack trace.
   expect(log).toContain('AADSTS700213');
@@ -96,7 +104,15 @@ describe('settings', () => {
   let restore: (() => void) | undefined;
   afterEach(() => restore?.());
   const settings = (overrides: Record<string, string | undefined>) =>
-    emulatorEnv(emulator, { VERCEL: undefined, AZURE_API_KEY: undefined, AZURE_AUTH: undefined, AZURE_FEDERATED_TOKEN_FILE: undefined, AZURE_TENANT_ID: TENANT_ID, AZURE_CLIENT_ID: CLIENT_ID, ...overrides });
+    emulatorEnv(emulator, {
+      VERCEL: undefined,
+      AZURE_API_KEY: undefined,
+      AZURE_AUTH: undefined,
+      AZURE_FEDERATED_TOKEN_FILE: undefined,
+      AZURE_TENANT_ID: TENANT_ID,
+      AZURE_CLIENT_ID: CLIENT_ID,
+      ...overrides,
+    });
 
   const healthOf = async () => {
     const answer = await health(new Request('http://localhost/api/health'));
@@ -110,7 +126,11 @@ describe('settings', () => {
 
   test('on Vercel, a client id without the token or the tenant is a configuration problem, not a managed identity', async () => {
     restore = useEnv(settings({ VERCEL: '1', VERCEL_OIDC_TOKEN: undefined }));
-    expect(await healthOf()).toMatchObject({ httpStatus: 503, mode: 'misconfigured', problems: [expect.stringMatching(/^VERCEL_OIDC_TOKEN is not set: .*OIDC Federation/)] });
+    expect(await healthOf()).toMatchObject({
+      httpStatus: 503,
+      mode: 'misconfigured',
+      problems: [expect.stringMatching(/^VERCEL_OIDC_TOKEN is not set: .*OIDC Federation/)],
+    });
     restore();
     restore = useEnv(settings({ VERCEL_OIDC_TOKEN: PRODUCTION_TOKEN, AZURE_TENANT_ID: undefined }));
     const answer = await healthOf();

@@ -161,7 +161,22 @@ async function exercise(call: Call): Promise<Outcome> {
 // Generators
 
 const HOSTILE_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', 'then'];
-const FIELD_KEYS = ['messages', 'message', 'input', 'id', 'role', 'parts', 'content', 'text', 'type', 'model', 'temperature', 'maxOutputTokens', 'stream', 'metadata'];
+const FIELD_KEYS = [
+  'messages',
+  'message',
+  'input',
+  'id',
+  'role',
+  'parts',
+  'content',
+  'text',
+  'type',
+  'model',
+  'temperature',
+  'maxOutputTokens',
+  'stream',
+  'metadata',
+];
 
 const oddNumber = fc.oneof(
   fc.double(),
@@ -172,7 +187,23 @@ const oddString = fc.oneof(
   fc.string(),
   fc.string({ unit: 'grapheme', maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.constantFrom('', ' ', '\u0000', '\uFEFF', '\uD800', '\uDFFF', '𝕳𝖊𝖑𝖑𝖔', '👩‍👩‍👧‍👦', 'null', 'undefined', 'NaN', '<script>alert(1)</script>', '../../etc/passwd', '${7*7}', '%s%n'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\u0000',
+    '\uFEFF',
+    '\uD800',
+    '\uDFFF',
+    '𝕳𝖊𝖑𝖑𝖔',
+    '👩‍👩‍👧‍👦',
+    'null',
+    'undefined',
+    'NaN',
+    '<script>alert(1)</script>',
+    '../../etc/passwd',
+    '${7*7}',
+    '%s%n',
+  ),
   // Around the per-message limit.
   fc.integer({ min: LIMITS.maxMessageChars - 3, max: LIMITS.maxMessageChars + 3 }).map((n) => 'x'.repeat(n)),
 );
@@ -198,7 +229,10 @@ function toJsonText(value: unknown): string {
 
 const role = fc.constantFrom('user', 'assistant', 'system', 'tool', 'developer', 'wizard', '', 'USER', '__proto__');
 /** Ids around the 200-character bound, and anything else. */
-const messageId = fc.oneof(oddString, fc.integer({ min: 195, max: 205 }).map((n) => 'i'.repeat(n)));
+const messageId = fc.oneof(
+  oddString,
+  fc.integer({ min: 195, max: 205 }).map((n) => 'i'.repeat(n)),
+);
 /** What a client could slip into a part: Azure item references, URLs, anything. */
 const providerMetadata = fc.oneof(
   fc.record({ azure: fc.record({ itemId: fc.constantFrom('rs_fuzz_item', 'msg_fuzz_item'), reasoningEncryptedContent: fc.option(oddString) }) }),
@@ -207,11 +241,44 @@ const providerMetadata = fc.oneof(
 const part = fc.oneof(
   fc.record({ type: fc.constant('text'), text: oddString }),
   fc.record(
-    { type: fc.constantFrom('text', 'reasoning', 'step-start'), text: oddString, state: fc.constantFrom('done', 'streaming'), providerMetadata, extra: hostileJson },
+    {
+      type: fc.constantFrom('text', 'reasoning', 'step-start'),
+      text: oddString,
+      state: fc.constantFrom('done', 'streaming'),
+      providerMetadata,
+      extra: hostileJson,
+    },
     { requiredKeys: ['type', 'text'] },
   ),
-  fc.record({ type: fc.constantFrom('file', 'source-url', 'tool-fetch'), url: fc.constantFrom('http://127.0.0.1:9/x.pdf', 'https://example.com/big.bin', 'file:///etc/passwd'), mediaType: fc.constantFrom('application/pdf', 'image/png') }),
-  fc.record({ type: fc.constantFrom('text', 'reasoning', 'file', 'image', 'tool-call', 'tool-weather', 'dynamic-tool', 'source-url', 'step-start', 'data-x', '', 'constructor'), text: fc.option(oddString), url: fc.option(oddString), mediaType: fc.option(oddString), state: fc.option(oddString), toolCallId: fc.option(oddString) }, { requiredKeys: ['type'] }),
+  fc.record({
+    type: fc.constantFrom('file', 'source-url', 'tool-fetch'),
+    url: fc.constantFrom('http://127.0.0.1:9/x.pdf', 'https://example.com/big.bin', 'file:///etc/passwd'),
+    mediaType: fc.constantFrom('application/pdf', 'image/png'),
+  }),
+  fc.record(
+    {
+      type: fc.constantFrom(
+        'text',
+        'reasoning',
+        'file',
+        'image',
+        'tool-call',
+        'tool-weather',
+        'dynamic-tool',
+        'source-url',
+        'step-start',
+        'data-x',
+        '',
+        'constructor',
+      ),
+      text: fc.option(oddString),
+      url: fc.option(oddString),
+      mediaType: fc.option(oddString),
+      state: fc.option(oddString),
+      toolCallId: fc.option(oddString),
+    },
+    { requiredKeys: ['type'] },
+  ),
   hostileJson,
 );
 const uiMessage = fc.record(
@@ -227,7 +294,14 @@ const options = {
 };
 /** Close to what real clients send: many of these are valid and must stream a full reply. */
 const chatBody = fc.oneof(
-  fc.record({ id: fc.oneof(fc.constantFrom('chat-fuzz', 'a', 'x'.repeat(201), 'bad id', '../x'), oddString), messages: fc.array(uiMessage, { maxLength: LIMITS.maxMessages + 2 }), ...options }, { requiredKeys: ['messages'] }),
+  fc.record(
+    {
+      id: fc.oneof(fc.constantFrom('chat-fuzz', 'a', 'x'.repeat(201), 'bad id', '../x'), oddString),
+      messages: fc.array(uiMessage, { maxLength: LIMITS.maxMessages + 2 }),
+      ...options,
+    },
+    { requiredKeys: ['messages'] },
+  ),
   fc.record({ messages: fc.array(simpleMessage, { maxLength: LIMITS.maxMessages + 2 }), ...options }, { requiredKeys: ['messages'] }),
   fc.record({ message: oddString, ...options }, { requiredKeys: ['message'] }),
   fc.record({ input: fc.oneof(oddString, hostileJson), ...options }, { requiredKeys: ['input'] }),
@@ -235,20 +309,39 @@ const chatBody = fc.oneof(
 );
 /** Valid requests (arbitrary text, any unicode, sizes up to the limits) with the odd option thrown in. */
 const plainText = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 }).filter((text) => text.trim().length > 0);
-const validChatBody = fc.oneof(
-  fc.record({
-    id: fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/),
-    messages: fc.array(fc.record({ id: fc.stringMatching(/^[a-z0-9]{1,200}$/), role: fc.constantFrom('user', 'assistant'), parts: fc.array(fc.record({ type: fc.constant('text'), text: plainText, providerMetadata }), { minLength: 1, maxLength: 2 }) }), { minLength: 1, maxLength: LIMITS.maxMessages }),
-    model: fc.constantFrom('gpt-main', 'gpt-alt'),
-  }),
-  fc.record({ messages: fc.array(fc.record({ role: fc.constantFrom('user', 'assistant'), content: plainText }), { minLength: 1, maxLength: LIMITS.maxMessages }), temperature: fc.double({ min: 0, max: 2, noNaN: true }), maxOutputTokens: fc.integer({ min: 1, max: 1e9 }) }, { requiredKeys: ['messages'] }),
-  fc.record({ message: plainText, stream: fc.boolean() }, { requiredKeys: ['message'] }),
-  fc.record({ input: plainText }),
-).map((body) => {
-  // At least one user message, or the request is (rightly) refused.
-  if ('messages' in body && !body.messages.some((m) => m.role === 'user')) body.messages[0].role = 'user';
-  return body;
-});
+const validChatBody = fc
+  .oneof(
+    fc.record({
+      id: fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/),
+      messages: fc.array(
+        fc.record({
+          id: fc.stringMatching(/^[a-z0-9]{1,200}$/),
+          role: fc.constantFrom('user', 'assistant'),
+          parts: fc.array(fc.record({ type: fc.constant('text'), text: plainText, providerMetadata }), { minLength: 1, maxLength: 2 }),
+        }),
+        { minLength: 1, maxLength: LIMITS.maxMessages },
+      ),
+      model: fc.constantFrom('gpt-main', 'gpt-alt'),
+    }),
+    fc.record(
+      {
+        messages: fc.array(fc.record({ role: fc.constantFrom('user', 'assistant'), content: plainText }), {
+          minLength: 1,
+          maxLength: LIMITS.maxMessages,
+        }),
+        temperature: fc.double({ min: 0, max: 2, noNaN: true }),
+        maxOutputTokens: fc.integer({ min: 1, max: 1e9 }),
+      },
+      { requiredKeys: ['messages'] },
+    ),
+    fc.record({ message: plainText, stream: fc.boolean() }, { requiredKeys: ['message'] }),
+    fc.record({ input: plainText }),
+  )
+  .map((body) => {
+    // At least one user message, or the request is (rightly) refused.
+    if ('messages' in body && !body.messages.some((m) => m.role === 'user')) body.messages[0].role = 'user';
+    return body;
+  });
 
 /** Raw JSON text that `JSON.stringify` cannot produce: own `__proto__` keys, deep nesting, broken syntax. */
 const rawJsonText = fc.oneof(
@@ -275,13 +368,19 @@ const rawJsonText = fc.oneof(
   ),
   fc.integer({ min: 1, max: 2000 }).map((depth) => `${'['.repeat(depth)}${']'.repeat(depth)}`),
   fc.integer({ min: 1, max: 600 }).map((depth) => `{"message": "hi", "temperature": ${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`),
-  fc.integer({ min: 1, max: 600 }).map((depth) => `{"messages": [{"role": "user", "parts": [${'{"type":"text","text":'.repeat(depth)}"x"${'}'.repeat(depth)}]}]}`),
+  fc
+    .integer({ min: 1, max: 600 })
+    .map((depth) => `{"messages": [{"role": "user", "parts": [${'{"type":"text","text":'.repeat(depth)}"x"${'}'.repeat(depth)}]}]}`),
   // Around the body size limit.
   fc.integer({ min: LIMITS.maxBodyBytes - 20, max: LIMITS.maxBodyBytes + 20 }).map((n) => {
     const frame = '{"message": ""}';
     return `{"message": "${'y'.repeat(Math.max(0, n - frame.length))}"}`;
   }),
-  fc.integer({ min: 0, max: 5 }).map((extra) => toJsonText({ messages: Array.from({ length: LIMITS.maxMessages + extra - 2 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: 'hi' })) })),
+  fc.integer({ min: 0, max: 5 }).map((extra) =>
+    toJsonText({
+      messages: Array.from({ length: LIMITS.maxMessages + extra - 2 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: 'hi' })),
+    }),
+  ),
   fc.string({ maxLength: 200 }),
   fc.string({ unit: 'binary', maxLength: 200 }),
 );
@@ -328,9 +427,35 @@ const headerValue = fc.oneof(
 );
 const oddHeaders = fc.record(
   {
-    accept: fc.oneof(fc.constantFrom('text/plain', 'text/event-stream', 'application/json', '*/*', 'text/plain, text/event-stream', 'text/html;q=0.9, text/plain;q=0.1', ''), headerValue),
-    authorization: fc.oneof(fc.constantFrom('Bearer', 'Bearer ', 'Bearer x y', 'Basic dXNlcjpwYXNz', 'bearer abc', `Bearer ${'k'.repeat(5000)}`, 'Bearer \t'), headerValue),
-    origin: fc.oneof(fc.constantFrom('null', 'http://localhost', 'https://evil.example', 'file://', 'http://localhost:3000', 'http://[::1]', 'javascript:alert(1)', ''), headerValue),
+    accept: fc.oneof(
+      fc.constantFrom(
+        'text/plain',
+        'text/event-stream',
+        'application/json',
+        '*/*',
+        'text/plain, text/event-stream',
+        'text/html;q=0.9, text/plain;q=0.1',
+        '',
+      ),
+      headerValue,
+    ),
+    authorization: fc.oneof(
+      fc.constantFrom('Bearer', 'Bearer ', 'Bearer x y', 'Basic dXNlcjpwYXNz', 'bearer abc', `Bearer ${'k'.repeat(5000)}`, 'Bearer \t'),
+      headerValue,
+    ),
+    origin: fc.oneof(
+      fc.constantFrom(
+        'null',
+        'http://localhost',
+        'https://evil.example',
+        'file://',
+        'http://localhost:3000',
+        'http://[::1]',
+        'javascript:alert(1)',
+        '',
+      ),
+      headerValue,
+    ),
     'x-forwarded-for': fc.oneof(fc.constantFrom('1.2.3.4', '::1', '[2001:db8::1]:443', 'unknown', '1.2.3.4, 5.6.7.8', ''), headerValue),
     'x-forwarded-host': headerValue,
     cookie: fc.oneof(fc.constantFrom('chat_session=1.abc', 'chat_session=9999999999.' + 'A'.repeat(43), 'chat_session=', '=;;=;'), headerValue),
@@ -339,12 +464,47 @@ const oddHeaders = fc.record(
   { requiredKeys: [] },
 );
 const queryString = fc.oneof(
-  fc.constantFrom('', '?format=json', '?format=text', '?format=ui', '?format=sse', '?format=', '?format=xml', '?format=JSON', '?format=json&format=text', '?format[]=json', '?format=%00', '?format=%E0%A4%A', '?%%%', '?__proto__[polluted]=1', '?constructor.prototype.polluted=1'),
+  fc.constantFrom(
+    '',
+    '?format=json',
+    '?format=text',
+    '?format=ui',
+    '?format=sse',
+    '?format=',
+    '?format=xml',
+    '?format=JSON',
+    '?format=json&format=text',
+    '?format[]=json',
+    '?format=%00',
+    '?format=%E0%A4%A',
+    '?%%%',
+    '?__proto__[polluted]=1',
+    '?constructor.prototype.polluted=1',
+  ),
   fc.string({ maxLength: 30 }).map((junk) => `?format=${encodeURIComponent(junk)}`),
 );
 
 const chatId = fc.oneof(
-  fc.constantFrom('chat-1', 'a', 'x'.repeat(200), 'x'.repeat(201), '', ' ', '..', '../../etc/passwd', 'a/b', 'a%2Fb', '__proto__', 'constructor', 'toString', 'chat-active:x', '*', '\u0000', '💬', 'id\nSet-Cookie: x=1'),
+  fc.constantFrom(
+    'chat-1',
+    'a',
+    'x'.repeat(200),
+    'x'.repeat(201),
+    '',
+    ' ',
+    '..',
+    '../../etc/passwd',
+    'a/b',
+    'a%2Fb',
+    '__proto__',
+    'constructor',
+    'toString',
+    'chat-active:x',
+    '*',
+    '\u0000',
+    '💬',
+    'id\nSet-Cookie: x=1',
+  ),
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 20 }),
   fc.stringMatching(/^[A-Za-z0-9_-]{1,30}$/),
@@ -393,7 +553,8 @@ describe('POST /api/chat survives hostile input', () => {
         if (outcome.status === 200) succeeded++;
         // Whatever a client put in its parts, Azure only ever gets text: no item references, no URLs.
         const upstream = JSON.stringify(emulator.requests.map((request) => request.body));
-        for (const leak of ['item_reference', 'fuzz_item', 'http://127.0.0.1:9', 'example.com/big.bin', 'file://']) expect(upstream).not.toContain(leak);
+        for (const leak of ['item_reference', 'fuzz_item', 'http://127.0.0.1:9', 'example.com/big.bin', 'file://'])
+          expect(upstream).not.toContain(leak);
         // Nothing a client sent comes back longer than an id may be.
         for (const id of outcome.text.matchAll(/"messageId":"([^"]*)"/g)) expect(id[1].length).toBeLessThanOrEqual(200);
         if (outcome.status === 200 && outcome.contentType.startsWith('text/event-stream')) {
@@ -476,7 +637,7 @@ describe('every method on every route, and the [id] routes with any id', () => {
     );
   });
 
-  test('GET /stream and POST /stop with invalid ids, or ids of chats that are not the caller\'s', async () => {
+  test("GET /stream and POST /stop with invalid ids, or ids of chats that are not the caller's", async () => {
     await fc.assert(
       fc.asyncProperty(chatId, fc.constantFrom<RouteName>('stream', 'stop'), chatToken, async (id, route, token) => {
         const method = route === 'stream' ? 'GET' : 'POST';
@@ -506,7 +667,12 @@ describe('every method on every route, and the [id] routes with any id', () => {
         await run({ route: 'chat', method: 'POST', headers: { ...jsonHeaders, ...owner }, body });
         expect((await run({ route: 'stream', method: 'GET', id, headers: owner })).status).toBe(200);
         if (strangerToken !== owner['x-chat-token']) {
-          const stranger = await run({ route: 'stream', method: 'GET', id, headers: strangerToken === undefined ? {} : { 'x-chat-token': strangerToken } });
+          const stranger = await run({
+            route: 'stream',
+            method: 'GET',
+            id,
+            headers: strangerToken === undefined ? {} : { 'x-chat-token': strangerToken },
+          });
           expect([204, 400]).toContain(stranger.status);
         }
       }),

@@ -124,7 +124,13 @@ describe('one log line per request', () => {
 
     emulator.setScenario({ status: 401 });
     const refused = await postChat({ message: 'hi' });
-    expect(await lineOf(refused)).toMatchObject({ level: 'error', status: 502, errorCode: 'upstream_error', ended: 'failed', error: { statusCode: 401 } });
+    expect(await lineOf(refused)).toMatchObject({
+      level: 'error',
+      status: 502,
+      errorCode: 'upstream_error',
+      ended: 'failed',
+      error: { statusCode: 401 },
+    });
 
     emulator.setScenario({ words: 20, dropAfterTokens: 4 });
     const dropped = await postChat({ message: 'hi' });

@@ -26,7 +26,13 @@ export interface EntraTokenEndpoint {
   close(): Promise<void>;
 }
 
-export async function startEntraTokenEndpoint(options: { cert: ThrowawayCert; emulator: Pick<AzureEmulator, 'issueToken'>; tenantId: string; clientId: string; federatedToken: string | readonly string[] }): Promise<EntraTokenEndpoint> {
+export async function startEntraTokenEndpoint(options: {
+  cert: ThrowawayCert;
+  emulator: Pick<AzureEmulator, 'issueToken'>;
+  tenantId: string;
+  clientId: string;
+  federatedToken: string | readonly string[];
+}): Promise<EntraTokenEndpoint> {
   const { tenantId } = options;
   const accepted = ([] as string[]).concat(options.federatedToken);
   const server = https.createServer({ cert: options.cert.cert, key: options.cert.key }, (req, res) => {
@@ -48,7 +54,12 @@ export async function startEntraTokenEndpoint(options: { cert: ThrowawayCert; em
       req.on('data', (chunk: Buffer) => (raw += chunk));
       req.on('end', () => {
         const form = new URLSearchParams(raw);
-        const exchange = { clientId: form.get('client_id'), assertion: form.get('client_assertion'), scope: form.get('scope'), grantType: form.get('grant_type') };
+        const exchange = {
+          clientId: form.get('client_id'),
+          assertion: form.get('client_assertion'),
+          scope: form.get('scope'),
+          grantType: form.get('grant_type'),
+        };
         endpoint.exchanges.push(exchange);
         if (exchange.clientId !== options.clientId || !accepted.includes(exchange.assertion ?? '')) {
           return send(401, { error: 'invalid_client', error_description: 'AADSTS700213: No matching federated identity record found.' });

@@ -30,7 +30,10 @@ export interface ManagedIdentityEndpoint {
 }
 
 /** `clientId`: the one user-assigned identity assigned to the app (the system-assigned one always is). */
-export async function startManagedIdentityEndpoint(emulator: Pick<AzureEmulator, 'issueToken'>, options: { clientId?: string } = {}): Promise<ManagedIdentityEndpoint> {
+export async function startManagedIdentityEndpoint(
+  emulator: Pick<AzureEmulator, 'issueToken'>,
+  options: { clientId?: string } = {},
+): Promise<ManagedIdentityEndpoint> {
   const secret = randomBytes(16).toString('hex');
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://identity');
@@ -41,9 +44,13 @@ export async function startManagedIdentityEndpoint(emulator: Pick<AzureEmulator,
     };
     endpoint.requests.push(request);
     const send = (status: number, body: unknown) => sendJson(res, status, body);
-    if (req.headers['x-identity-header'] !== secret) return send(401, { error: 'unauthorized', error_description: 'Missing or wrong X-IDENTITY-HEADER.' });
+    if (req.headers['x-identity-header'] !== secret)
+      return send(401, { error: 'unauthorized', error_description: 'Missing or wrong X-IDENTITY-HEADER.' });
     if (request.apiVersion !== '2019-08-01' || request.resource !== 'https://cognitiveservices.azure.com') {
-      return send(400, { error: 'invalid_request', error_description: `Unexpected api-version or resource: ${request.apiVersion} ${request.resource}` });
+      return send(400, {
+        error: 'invalid_request',
+        error_description: `Unexpected api-version or resource: ${request.apiVersion} ${request.resource}`,
+      });
     }
     if (request.clientId !== null && request.clientId !== options.clientId) {
       return send(400, { error: 'invalid_request', error_description: 'No such user-assigned identity is assigned to this app.' });
@@ -51,7 +58,13 @@ export async function startManagedIdentityEndpoint(emulator: Pick<AzureEmulator,
     if (endpoint.failWith) return send(endpoint.failWith, { error: 'unavailable', error_description: 'The identity endpoint is failing (test).' });
     const { token, expiresOn } = emulator.issueToken(endpoint.tokenLifetimeSeconds);
     request.token = token;
-    send(200, { access_token: token, expires_on: String(expiresOn), resource: request.resource, token_type: 'Bearer', client_id: request.clientId ?? 'system-assigned' });
+    send(200, {
+      access_token: token,
+      expires_on: String(expiresOn),
+      resource: request.resource,
+      token_type: 'Bearer',
+      client_id: request.clientId ?? 'system-assigned',
+    });
   });
   const { origin, close } = await listenOnLoopback(server, 'http');
   const endpoint: ManagedIdentityEndpoint = {

@@ -17,7 +17,13 @@ export interface RouteServer {
   close(): Promise<void>;
 }
 
-async function answer(req: http.IncomingMessage, res: http.ServerResponse, url: string, routes: Record<string, RouteModule>, pages: Record<string, string>) {
+async function answer(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: string,
+  routes: Record<string, RouteModule>,
+  pages: Record<string, string>,
+) {
   const target = new URL(req.url ?? '/', url);
   const page = pages[target.pathname];
   if (page !== undefined && req.method === 'GET') {

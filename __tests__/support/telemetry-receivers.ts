@@ -48,7 +48,11 @@ function readBody(req: IncomingMessage): Promise<unknown> {
   });
 }
 
-async function listen(server: http.Server | https.Server, scheme: 'http' | 'https', answer: (req: ReceivedRequest, res: ServerResponse) => void): Promise<Receiver> {
+async function listen(
+  server: http.Server | https.Server,
+  scheme: 'http' | 'https',
+  answer: (req: ReceivedRequest, res: ServerResponse) => void,
+): Promise<Receiver> {
   const requests: ReceivedRequest[] = [];
   server.on('request', async (req: IncomingMessage, res: ServerResponse) => {
     const request = { method: req.method ?? 'GET', path: req.url ?? '/', body: await readBody(req) };
@@ -71,7 +75,10 @@ export function startOtlpReceiver(): Promise<Receiver & { spans(): OtlpSpan[] }>
       spans(): OtlpSpan[] {
         return receiver.requests
           .filter((request) => request.path === '/v1/traces' && typeof request.body === 'object')
-          .flatMap((request) => (request.body as { resourceSpans?: Array<{ scopeSpans?: Array<{ spans?: Array<Record<string, unknown>> }> }> }).resourceSpans ?? [])
+          .flatMap(
+            (request) =>
+              (request.body as { resourceSpans?: Array<{ scopeSpans?: Array<{ spans?: Array<Record<string, unknown>> }> }> }).resourceSpans ?? [],
+          )
           .flatMap((resource) => resource.scopeSpans ?? [])
           .flatMap((scope) => scope.spans ?? [])
           .map((span) => ({
@@ -95,7 +102,10 @@ export function startAzureMonitorReceiver(cert: ThrowawayCert): Promise<Receiver
     sendJson(res, 200, { itemsReceived: items, itemsAccepted: items, errors: [] });
   }).then((receiver) =>
     Object.assign(receiver, {
-      envelopes: () => receiver.requests.filter((request) => request.path.includes('/track')).flatMap((request) => (Array.isArray(request.body) ? (request.body as Array<Record<string, unknown>>) : [])),
+      envelopes: () =>
+        receiver.requests
+          .filter((request) => request.path.includes('/track'))
+          .flatMap((request) => (Array.isArray(request.body) ? (request.body as Array<Record<string, unknown>>) : [])),
     }),
   );
 }

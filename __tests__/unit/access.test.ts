@@ -5,13 +5,7 @@ import { HttpError } from '@/lib/http/errors';
 import { createClient } from 'redis';
 import { authorize } from '@/lib/http/access';
 import { assertAllowedOrigin, corsHeaders, preflightResponse } from '@/lib/http/cors';
-import {
-  SESSION_COOKIE,
-  SESSION_SECRET_REDIS_KEY,
-  SESSION_TTL_SECONDS,
-  createSessionCookie,
-  readSession,
-} from '@/lib/http/session-cookie';
+import { SESSION_COOKIE, SESSION_SECRET_REDIS_KEY, SESSION_TTL_SECONDS, createSessionCookie, readSession } from '@/lib/http/session-cookie';
 import { startRedisServer } from '../support/redis-server';
 import { config as proxyConfig, proxy } from '@/proxy';
 
@@ -75,7 +69,9 @@ describe('authorize', () => {
     const saved = process.env.CHAT_API_KEYS;
     process.env.CHAT_API_KEYS = 'sk-from-env';
     try {
-      await expect(authorize(chatRequest({ authorization: 'Bearer sk-from-env' }))).resolves.toMatchObject({ principal: expect.stringMatching(/^key:/) });
+      await expect(authorize(chatRequest({ authorization: 'Bearer sk-from-env' }))).resolves.toMatchObject({
+        principal: expect.stringMatching(/^key:/),
+      });
       await expect(authorize(chatRequest())).rejects.toMatchObject({ status: 401 });
     } finally {
       if (saved === undefined) delete process.env.CHAT_API_KEYS;
@@ -91,9 +87,7 @@ describe('session cookie', () => {
     const setCookie = await createSessionCookie(locked, { requestUrl: page });
     const attributes = setCookie.split('; ');
     expect(attributes[0]).toMatch(new RegExp(`^${SESSION_COOKIE}=`));
-    expect(attributes).toEqual(
-      expect.arrayContaining(['HttpOnly', 'Secure', 'SameSite=Lax', 'Path=/', `Max-Age=${SESSION_TTL_SECONDS}`]),
-    );
+    expect(attributes).toEqual(expect.arrayContaining(['HttpOnly', 'Secure', 'SameSite=Lax', 'Path=/', `Max-Age=${SESSION_TTL_SECONDS}`]));
     for (const key of KEYS.split(',')) expect(setCookie).not.toContain(key);
   });
 
@@ -236,7 +230,9 @@ describe('proxy.ts issues the cookie to navigations to the chat page', () => {
     const response = await proxy(pageLoad());
     const setCookie = response.headers.get('set-cookie');
     expect(setCookie).toMatch(new RegExp(`^${SESSION_COOKIE}=.*HttpOnly`));
-    await expect(authorize(chatRequest({ cookie: cookiePair(setCookie!) }))).resolves.toMatchObject({ principal: expect.stringMatching(/^session:/) });
+    await expect(authorize(chatRequest({ cookie: cookiePair(setCookie!) }))).resolves.toMatchObject({
+      principal: expect.stringMatching(/^session:/),
+    });
   });
 
   test('every page load gets a strict CSP with a fresh nonce, also passed on to Next for its scripts', async () => {
@@ -328,9 +324,7 @@ describe('CORS', () => {
   test('other origins get no CORS headers and are refused', () => {
     expect(corsHeaders(from('https://evil.example'), cors)).toEqual({});
     expect(corsHeaders(from('https://partner.example.evil.example'), cors)).toEqual({});
-    expect(() => assertAllowedOrigin(from('https://evil.example'), cors)).toThrow(
-      expect.objectContaining({ status: 403, code: 'forbidden_origin' }),
-    );
+    expect(() => assertAllowedOrigin(from('https://evil.example'), cors)).toThrow(expect.objectContaining({ status: 403, code: 'forbidden_origin' }));
   });
 
   test('preflight: 204 with CORS headers for an allowed origin', async () => {

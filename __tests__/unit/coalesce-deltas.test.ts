@@ -153,9 +153,7 @@ describe('coalesceDeltas', () => {
           for (const id of ['a', 'b']) expect(textOf(output, id)).toBe(textOf(input, id));
           // Interleaving of parts is preserved: the sequence of part ids (runs collapsed) matches.
           const runs = (chunks: UIMessageChunk[]) =>
-            chunks
-              .map((c) => (c.type === 'text-delta' ? `d${c.id}` : c.type))
-              .filter((k, i, all) => !(k.startsWith('d') && all[i - 1] === k));
+            chunks.map((c) => (c.type === 'text-delta' ? `d${c.id}` : c.type)).filter((k, i, all) => !(k.startsWith('d') && all[i - 1] === k));
           const nonEmpty = (chunks: UIMessageChunk[]) => chunks.filter((c) => c.type !== 'text-delta' || c.delta !== '');
           expect(runs(nonEmpty(output))).toEqual(runs(nonEmpty(input)));
           expect(output.length).toBeLessThanOrEqual(input.length);
@@ -171,8 +169,7 @@ describe('coalesceDeltas', () => {
 
 const chatEvent = (choice: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
   `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [choice], ...extra })}\n\n`;
-const chatDelta = (content: string) =>
-  chatEvent({ content_filter_results: {}, delta: { content }, finish_reason: null, index: 0, logprobs: null });
+const chatDelta = (content: string) => chatEvent({ content_filter_results: {}, delta: { content }, finish_reason: null, index: 0, logprobs: null });
 const chatReply = (tokens: string[]) => [
   `data: ${JSON.stringify({ choices: [], id: '', prompt_filter_results: [] })}\n\n`,
   chatEvent({ delta: { content: '', refusal: null, role: 'assistant' }, finish_reason: null, index: 0, logprobs: null }),
@@ -239,7 +236,12 @@ describe('coalesceSseDeltas', () => {
     const input = chatReply(tokens);
     const out = await runSse([{ gap: 0, bytes: input.join('') }], 30);
     const events = parseSse(out);
-    expect(events.map((e) => e.text).filter(Boolean).join('')).toBe(tokens.join(''));
+    expect(
+      events
+        .map((e) => e.text)
+        .filter(Boolean)
+        .join(''),
+    ).toBe(tokens.join(''));
     expect(events.filter((e) => e.text).length).toBe(2); // the first token at once, the rest merged
     const others = (blocks: string[]) => blocks.filter((b) => !parseSse(b)[0].text);
     expect(others(events.map((e) => e.block))).toEqual(others(input));
@@ -294,7 +296,12 @@ describe('coalesceSseDeltas', () => {
           pieces.push({ gap: 0, bytes: input.slice(from) });
           const events = parseSse(await runSse(pieces, windowMs));
           const inputEvents = parseSse(input);
-          expect(events.map((e) => e.text).filter(Boolean).join('')).toBe(words(n).join(''));
+          expect(
+            events
+              .map((e) => e.text)
+              .filter(Boolean)
+              .join(''),
+          ).toBe(words(n).join(''));
           expect(events.filter((e) => !e.text).map((e) => e.block)).toEqual(inputEvents.filter((e) => !e.text).map((e) => e.block));
           expect(events.length).toBeLessThanOrEqual(inputEvents.length);
         },
@@ -360,7 +367,12 @@ describe('coalescingFetch', () => {
     expect(await json.text()).toBe('{"ok":true}');
     const streamed = await wrapped('http://x/sse');
     const events = parseSse(await streamed.text());
-    expect(events.map((e) => e.text).filter(Boolean).join('')).toBe(words(20).join(''));
+    expect(
+      events
+        .map((e) => e.text)
+        .filter(Boolean)
+        .join(''),
+    ).toBe(words(20).join(''));
     expect(events.length).toBeLessThan(parseSse(sse).length);
     expect(coalescingFetch({ windowMs: 0 }, base)).toBe(base);
   });
@@ -369,9 +381,17 @@ describe('coalescingFetch', () => {
 describe('coalesceSseDeltas with other SSE framing', () => {
   it('reads CRLF-framed streams like LF ones: text merged, every other event kept', async () => {
     const lf = chatReply(words(10));
-    const out = await runSse(lf.map((e) => ({ gap: 1, bytes: e.replace(/\n/g, '\r\n') })), 30);
+    const out = await runSse(
+      lf.map((e) => ({ gap: 1, bytes: e.replace(/\n/g, '\r\n') })),
+      30,
+    );
     const events = parseSse(out);
-    expect(events.map((e) => e.text).filter(Boolean).join('')).toBe(words(10).join(''));
+    expect(
+      events
+        .map((e) => e.text)
+        .filter(Boolean)
+        .join(''),
+    ).toBe(words(10).join(''));
     const others = (blocks: string[]) => blocks.filter((b) => !parseSse(b)[0].text);
     expect(others(events.map((e) => e.block))).toEqual(others(lf));
     expect(events.length).toBeLessThan(lf.length);

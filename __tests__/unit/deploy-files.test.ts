@@ -98,7 +98,9 @@ describe('Dockerfile', () => {
   });
 
   test('.dockerignore keeps local builds, dependencies and secrets out of the build context', () => {
-    const ignored = read('.dockerignore').split('\n').filter((line) => line && !line.startsWith('#'));
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .filter((line) => line && !line.startsWith('#'));
     expect(ignored).toEqual(expect.arrayContaining(['node_modules', '.next*', '.env', '.env*.local', '.git']));
   });
 });

@@ -1,13 +1,7 @@
 import { loadConfig } from '@/lib/config';
 import { HttpError } from '@/lib/http/errors';
 import { clientIdentity } from '@/lib/http/client-identity';
-import {
-  WINDOW_MS,
-  createMemoryStore,
-  createRateLimiter,
-  createRedisStore,
-  enforceRateLimit,
-} from '@/lib/http/rate-limit';
+import { WINDOW_MS, createMemoryStore, createRateLimiter, createRedisStore, enforceRateLimit } from '@/lib/http/rate-limit';
 import { closeRedisClients, createRedisConnection, type RedisClient } from '@/lib/storage/redis';
 import { captureLogs } from '../support/log-capture';
 import { awayFromWindowEdge } from '../support/rate-limit-window';
@@ -159,7 +153,10 @@ describe('shared limit in Redis (real redis-server)', () => {
     const client = createRedisConnection(url);
     connections.push(client);
     await client.connect();
-    return createRateLimiter(createRedisStore(async () => client), { fallback: createMemoryStore() });
+    return createRateLimiter(
+      createRedisStore(async () => client),
+      { fallback: createMemoryStore() },
+    );
   };
 
   beforeAll(async () => {

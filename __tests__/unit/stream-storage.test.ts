@@ -151,7 +151,10 @@ describe('Redis stream storage (real redis-server)', () => {
       const subscriber = createRedisConnection(server.url, 'subscriber');
       extraClients.push(commands, subscriber);
       await Promise.all([commands.connect(), subscriber.connect()]);
-      const pubsub = createRedisPubSub(async () => commands, async () => subscriber);
+      const pubsub = createRedisPubSub(
+        async () => commands,
+        async () => subscriber,
+      );
       return createResumableStreamContext({ waitUntil: null, keyPrefix: 'chat-stream', ...pubsub });
     };
     const [first, second] = [await instance(), await instance()];

@@ -10,7 +10,16 @@ import { promisify } from 'node:util';
 async function telemetryPackagesLoaded(env: Record<string, string>): Promise<string[]> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, NEXT_RUNTIME: 'nodejs', ...env };
   for (const name of Object.keys(childEnv)) if (/^(OTEL_|APPLICATIONINSIGHTS_)/.test(name) && !(name in env)) delete childEnv[name];
-  const { stderr } = await promisify(execFile)(process.execPath, [path.resolve('node_modules/tsx/dist/cli.mjs'), '--import', path.resolve('__tests__/support/server-only-outside-next.mjs'), '__tests__/support/telemetry-modules.ts'], { env: childEnv, timeout: 60_000 });
+  const { stderr } = await promisify(execFile)(
+    process.execPath,
+    [
+      path.resolve('node_modules/tsx/dist/cli.mjs'),
+      '--import',
+      path.resolve('__tests__/support/server-only-outside-next.mjs'),
+      '__tests__/support/telemetry-modules.ts',
+    ],
+    { env: childEnv, timeout: 60_000 },
+  );
   const loaded = /^LOADED (.*)$/m.exec(stderr);
   if (!loaded) throw new Error(`No answer from the child process:\n${stderr}`);
   return JSON.parse(loaded[1]) as string[];

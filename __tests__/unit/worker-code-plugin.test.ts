@@ -48,7 +48,12 @@ test('when the worker fails, waiting blocks and later ones are highlighted on th
 
   worker.fail('refused by the content security policy');
   const result = await waiting;
-  expect(result.tokens.flat().map((token) => token.content).join('')).toBe('let x = 2;');
+  expect(
+    result.tokens
+      .flat()
+      .map((token) => token.content)
+      .join(''),
+  ).toBe('let x = 2;');
   expect(new Set(result.tokens.flat().map((token) => JSON.stringify(token.htmlStyle ?? token.color))).size).toBeGreaterThan(1);
   expect(worker.terminated).toBe(true);
   expect(warn).toHaveBeenCalledWith(expect.stringContaining('worker unavailable'), 'refused by the content security policy');

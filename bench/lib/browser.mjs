@@ -50,14 +50,21 @@ function tasksFromTrace(buffer) {
   const inside = longestEvent
     ? events.filter(
         (e) =>
-          e !== longestEvent && e.ph === 'X' && e.pid === longestEvent.pid && e.tid === longestEvent.tid &&
-          e.ts >= longestEvent.ts && e.ts + (e.dur ?? 0) <= longestEvent.ts + longestEvent.dur && (e.dur ?? 0) >= 2000 &&
+          e !== longestEvent &&
+          e.ph === 'X' &&
+          e.pid === longestEvent.pid &&
+          e.tid === longestEvent.tid &&
+          e.ts >= longestEvent.ts &&
+          e.ts + (e.dur ?? 0) <= longestEvent.ts + longestEvent.dur &&
+          (e.dur ?? 0) >= 2000 &&
           !/RunTask/.test(e.name),
       )
     : [];
   const describe = (e) => {
     const d = e.args?.data ?? {};
-    const where = d.url ? `${d.functionName ? `${d.functionName} ` : ''}${String(d.url).replace(/^https?:\/\/[^/]+/, '')}${d.lineNumber ? `:${d.lineNumber}` : ''}` : d.type ?? '';
+    const where = d.url
+      ? `${d.functionName ? `${d.functionName} ` : ''}${String(d.url).replace(/^https?:\/\/[^/]+/, '')}${d.lineNumber ? `:${d.lineNumber}` : ''}`
+      : (d.type ?? '');
     return `${e.name}${where ? ` ${where}` : ''} ${(e.dur / 1000).toFixed(0)} ms`;
   };
   const longestTaskBreakdown = inside
@@ -70,9 +77,7 @@ function tasksFromTrace(buffer) {
   let longestWithoutLoading = 0;
   for (const e of events) {
     if (e.ph !== 'X' || !mainThreads.has(`${e.pid}:${e.tid}`) || !/RunTask/.test(e.name)) continue;
-    const loading = evaluations
-      .filter((x) => x.ts >= e.ts && x.ts + (x.dur ?? 0) <= e.ts + e.dur)
-      .reduce((sum, x) => sum + (x.dur ?? 0), 0);
+    const loading = evaluations.filter((x) => x.ts >= e.ts && x.ts + (x.dur ?? 0) <= e.ts + e.dur).reduce((sum, x) => sum + (x.dur ?? 0), 0);
     if (loading < 0.5 * e.dur) longestWithoutLoading = Math.max(longestWithoutLoading, e.dur / 1000);
   }
   return { longestTaskMs: longest, longTasks, longestTaskBreakdown, longestTaskWithoutLoadingMs: longestWithoutLoading };

@@ -30,13 +30,26 @@ function areaOf(url, functionName) {
   }
   if (chunk) return 'app route bundle (.next/server/chunks: ai, @ai-sdk, zod, app code)';
   if (/\.next/.test(url)) return 'app route bundle (.next/server)';
-  return url.replace(/^file:\/\//, '').split('/').slice(-2).join('/');
+  return url
+    .replace(/^file:\/\//, '')
+    .split('/')
+    .slice(-2)
+    .join('/');
 }
 
 /** What a sample's self time is spent on, across packages (first match wins). */
 const CAUSES = [
-  ['AsyncLocalStorage promise hooks (Next.js request context × every promise)', (fn) => /^(promiseInitHook|_propagate|promiseBeforeHook|promiseAfterHook|promiseResolveHook|lookupPublicResource|emitInitScript|executionAsyncResource|emitBeforeScript|emitAfterScript)$/.test(fn)],
-  ['Web streams machinery (enqueue/read/backpressure promises per chunk per layer)', (fn, area) => area.startsWith('Node: web streams') || /^(createDeferredPromise|makeTransferable|invokePromiseCallback)$/.test(fn)],
+  [
+    'AsyncLocalStorage promise hooks (Next.js request context × every promise)',
+    (fn) =>
+      /^(promiseInitHook|_propagate|promiseBeforeHook|promiseAfterHook|promiseResolveHook|lookupPublicResource|emitInitScript|executionAsyncResource|emitBeforeScript|emitAfterScript)$/.test(
+        fn,
+      ),
+  ],
+  [
+    'Web streams machinery (enqueue/read/backpressure promises per chunk per layer)',
+    (fn, area) => area.startsWith('Node: web streams') || /^(createDeferredPromise|makeTransferable|invokePromiseCallback)$/.test(fn),
+  ],
   ['Microtask queue (promise reactions)', (fn) => fn === 'runMicrotasks' || fn === 'processTicksAndRejections'],
   ['Garbage collection', (fn) => fn === '(garbage collector)'],
   ['zod validation of each upstream chunk', (fn) => /_zod|zod/i.test(fn)],
@@ -83,7 +96,10 @@ export function summariseProfiles(files) {
 
 export function profileMarkdown(title, summary, { replies, top = 25 } = {}) {
   const lines = [`### ${title}`, ''];
-  lines.push(`Busy (non-idle) samples: ${summary.totalMs.toFixed(0)} ms${replies ? ` for ${replies} replies (${(summary.totalMs / replies).toFixed(1)} ms/reply, incl. profiler overhead)` : ''}.`, '');
+  lines.push(
+    `Busy (non-idle) samples: ${summary.totalMs.toFixed(0)} ms${replies ? ` for ${replies} replies (${(summary.totalMs / replies).toFixed(1)} ms/reply, incl. profiler overhead)` : ''}.`,
+    '',
+  );
   lines.push('| Cost (self time, grouped) | ms | share |', '|---|---:|---:|');
   for (const c of summary.causes) lines.push(`| ${c.name} | ${c.ms.toFixed(0)} | ${c.pct.toFixed(1)} % |`);
   lines.push('', '| Area (self time) | ms | share |', '|---|---:|---:|');

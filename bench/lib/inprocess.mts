@@ -20,7 +20,14 @@ import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
 
-const opts = JSON.parse(process.argv[2] ?? '{}') as { emulator: string; control: string; out: string; concurrency?: number; alone?: number; only?: 'stages' | 'heap' | 'cpu' };
+const opts = JSON.parse(process.argv[2] ?? '{}') as {
+  emulator: string;
+  control: string;
+  out: string;
+  concurrency?: number;
+  alone?: number;
+  only?: 'stages' | 'heap' | 'cpu';
+};
 const CONCURRENCY = opts.concurrency ?? 200;
 const ALONE = opts.alone ?? 20;
 
@@ -90,7 +97,11 @@ function chatRequest() {
   });
   return {
     marker: `bench-marker-${i}`,
-    request: new Request('http://127.0.0.1/api/chat', { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': '127.0.0.1' }, body }),
+    request: new Request('http://127.0.0.1/api/chat', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': '127.0.0.1' },
+      body,
+    }),
   };
 }
 
@@ -249,9 +260,21 @@ function summarise(samples: Sample[]) {
   const names = [...new Set(samples.flatMap((s) => Object.keys(s.wall)))];
   return names.map((name) => ({
     stage: name,
-    wallP50: pct(samples.map((s) => s.wall[name]), 50),
-    wallP99: pct(samples.map((s) => s.wall[name]), 99),
-    cpuP50: name in (samples[0]?.cpu ?? {}) ? pct(samples.map((s) => s.cpu[name]), 50) : null,
+    wallP50: pct(
+      samples.map((s) => s.wall[name]),
+      50,
+    ),
+    wallP99: pct(
+      samples.map((s) => s.wall[name]),
+      99,
+    ),
+    cpuP50:
+      name in (samples[0]?.cpu ?? {})
+        ? pct(
+            samples.map((s) => s.cpu[name]),
+            50,
+          )
+        : null,
   }));
 }
 

@@ -164,7 +164,9 @@ export async function stopProcess(child, graceMs = 3000) {
 /** Kernel TCP counters (network-namespace wide): connections dropped at a full accept queue. */
 export function listenOverflows() {
   try {
-    const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n').filter((l) => l.startsWith('TcpExt:'));
+    const lines = readFileSync('/proc/net/netstat', 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('TcpExt:'));
     const names = lines[0].split(/\s+/);
     const values = lines[1].split(/\s+/);
     return Number(values[names.indexOf('ListenOverflows')]) || 0;

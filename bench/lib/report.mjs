@@ -32,23 +32,57 @@ export function checkTargets(results) {
   }
   if (p.scale1000) {
     const s = p.scale1000;
-    add('Scale: failures at 1,000 concurrent', s.failures, 0, '', s.failures === 0 && s.intact === s.requests, `${s.intact}/${s.requests} complete and intact`);
+    add(
+      'Scale: failures at 1,000 concurrent',
+      s.failures,
+      0,
+      '',
+      s.failures === 0 && s.intact === s.requests,
+      `${s.intact}/${s.requests} complete and intact`,
+    );
   }
   const b = results.browser;
   if (b?.pages?.project && b?.pages?.plain) {
     const pr = b.pages.project;
     const pl = b.pages.plain;
     if (!pr.error && !pl.error) {
-      add('Browser: longest main-thread task vs the plain useChat page', pr.longestTaskMs, pl.longestTaskMs, 'ms≤', pr.longestTaskMs <= pl.longestTaskMs);
-      add('Browser: scripting share of the stream vs the plain useChat page', pr.scriptingPct, pl.scriptingPct, '%≤', pr.scriptingPct <= pl.scriptingPct);
+      add(
+        'Browser: longest main-thread task vs the plain useChat page',
+        pr.longestTaskMs,
+        pl.longestTaskMs,
+        'ms≤',
+        pr.longestTaskMs <= pl.longestTaskMs,
+      );
+      add(
+        'Browser: scripting share of the stream vs the plain useChat page',
+        pr.scriptingPct,
+        pl.scriptingPct,
+        '%≤',
+        pr.scriptingPct <= pl.scriptingPct,
+      );
     }
   }
   return checks;
 }
 
-const formatValue = (c) => (c.unit === '×' ? `${n(c.value, 2)}×` : c.unit.startsWith('%') ? `${n(c.value, 1)} %` : c.unit.startsWith('ms') ? `${n(c.value)} ms` : `${n(c.value)}`);
+const formatValue = (c) =>
+  c.unit === '×'
+    ? `${n(c.value, 2)}×`
+    : c.unit.startsWith('%')
+      ? `${n(c.value, 1)} %`
+      : c.unit.startsWith('ms')
+        ? `${n(c.value)} ms`
+        : `${n(c.value)}`;
 const formatLimit = (c) =>
-  c.unit === '×' ? `≤ ${c.limit}×` : c.unit === '' ? `${c.limit}` : c.unit === 'ms≤' ? `≤ ${n(c.limit)} ms` : c.unit === '%≤' ? `≤ ${n(c.limit, 1)} %` : `≤ ${c.limit} ${c.unit}`;
+  c.unit === '×'
+    ? `≤ ${c.limit}×`
+    : c.unit === ''
+      ? `${c.limit}`
+      : c.unit === 'ms≤'
+        ? `≤ ${n(c.limit)} ms`
+        : c.unit === '%≤'
+          ? `≤ ${n(c.limit, 1)} %`
+          : `≤ ${c.limit} ${c.unit}`;
 
 export function renderMarkdown(results, workloads, { chart = 'latest.svg', title = 'Streaming benchmark — latest run', cuts } = {}) {
   const checks = checkTargets(results);
@@ -229,7 +263,10 @@ export function stagesSection(inprocess) {
   if (inprocess.error) return ['## Stage timings', '', `Not measured: ${inprocess.error.split('\n')[0]}`, ''];
   const { stages } = inprocess;
   if (!stages) return [];
-  const head = ['| Stage | Alone: wall ms (p50) | Alone: CPU ms (p50) | ' + `${stages.concurrency} at once: wall p50 | p99 |`, '|---|---:|---:|---:|---:|'];
+  const head = [
+    '| Stage | Alone: wall ms (p50) | Alone: CPU ms (p50) | ' + `${stages.concurrency} at once: wall p50 | p99 |`,
+    '|---|---:|---:|---:|---:|',
+  ];
   return [
     '## Stage timings: from a request’s arrival to its first byte',
     '',
@@ -304,7 +341,9 @@ function cpuNote(results, cuts) {
   const pipe = results.servers.find((s) => s.key === 'next-pipe')?.workloads;
   const ref = { paced: refOf(results, 'paced'), burst: refOf(results, 'burst') };
   const pipeRatio = (w) => (pipe?.[w] && ref[w] ? `${n(pipe[w].cpuMsPerReply / ref[w].cpuMsPerReply, 2)}×` : '—');
-  const nextAlone = pipe?.paced ? `Next.js alone costs ${pipeRatio('paced')} / ${pipeRatio('burst')} the relay here (paced / burst, its byte-pipe route), and a` : 'A';
+  const nextAlone = pipe?.paced
+    ? `Next.js alone costs ${pipeRatio('paced')} / ${pipeRatio('burst')} the relay here (paced / burst, its byte-pipe route), and a`
+    : 'A';
   return [
     `**Why the server CPU is high.** ${nextAlone} hand-written SSE relay speaking the UI message protocol inside a Next.js route reached ${cutRatio('relay-ui-0')} / ${cutRatio('relay-ui-0', 'burst')} (\`cuts.md\`): what is left for \`streamText\` and the protocol under 2× is about half a relay. ` +
       'Their per-token path is more than that: the provider’s SSE parser with per-chunk JSON and zod validation, the `streamText` engine’s event processor, the UI chunk encoding, the resumable copy of the SSE stream and Next.js’ response pipe, each a web-stream layer with a few promises per chunk. ' +
@@ -317,8 +356,12 @@ function cpuNote(results, cuts) {
 function firstTokenNote(results) {
   const s = results.inprocess?.stages;
   const route = s?.route;
-  const own = ['config + request log', 'admit + client identity', 'body read', 'zod parse + format + owner'].map((name) => stage(route?.alone, name)?.cpuP50 ?? 0);
-  const model = ['convertToModelMessages', 'model + provider resolution', 'streamText() call', 'toUIMessageStream() call'].map((name) => stage(s?.model?.alone, name)?.cpuP50 ?? 0);
+  const own = ['config + request log', 'admit + client identity', 'body read', 'zod parse + format + owner'].map(
+    (name) => stage(route?.alone, name)?.cpuP50 ?? 0,
+  );
+  const model = ['convertToModelMessages', 'model + provider resolution', 'streamText() call', 'toUIMessageStream() call'].map(
+    (name) => stage(s?.model?.alone, name)?.cpuP50 ?? 0,
+  );
   const upstream = stage(route?.crowd, '(upstream) request → response headers');
   const total = stage(route?.crowd, 'arrival → first text-delta event');
   const stages = s
@@ -334,7 +377,8 @@ function memoryNote(results) {
   const h = results.inprocess?.heap;
   const streams = h?.top?.find((t) => t.name === 'InternalReadableStream' || t.name === 'ReadableStream');
   const before = (key) => results.servers.find((s) => s.key === key)?.workloads?.paced?.rssBeforeMb;
-  const idle = before('project') && before('relay') ? ` (before the paced load: ${n(before('project'))} MiB against the relay’s ${n(before('relay'))} MiB)` : '';
+  const idle =
+    before('project') && before('relay') ? ` (before the paced load: ${n(before('project'))} MiB against the relay’s ${n(before('relay'))} MiB)` : '';
   return [
     `**Why memory is high.** The project’s process carries Next.js and the app’s bundles${idle}${h ? `, and each open reply holds ${n(h.heapPerReplyKb)} KiB of heap (in process, after a full GC), almost all of it stream machinery — ${streams ? `${n(streams.countPerReply)} readable streams per reply with ` : ''}their controllers, readers, queues and the closures of each pipe — not buffered text` : ''}. \`--max-semi-space-size\` (in \`npm start\`) keeps V8’s young generation from growing far beyond that live data.`,
     '',
@@ -377,7 +421,9 @@ export function renderChart(results) {
   const height = top + rows.length * rowH + 20;
   const width = labelW + barW + 90;
   const out = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`,
+  );
   out.push(`<rect width="100%" height="100%" fill="#fff"/>`);
   out.push(`<text x="12" y="22" font-size="15" font-weight="600">Server CPU per reply (ms, lower is better)</text>`);
   series.forEach((x, i) => {
@@ -385,7 +431,9 @@ export function renderChart(results) {
   });
   rows.forEach((s, r) => {
     const y0 = top + r * rowH;
-    out.push(`<text x="${labelW - 8}" y="${y0 + rowH / 2}" text-anchor="end" font-weight="${s.key === 'project' ? 700 : 400}">${esc(s.label)}</text>`);
+    out.push(
+      `<text x="${labelW - 8}" y="${y0 + rowH / 2}" text-anchor="end" font-weight="${s.key === 'project' ? 700 : 400}">${esc(s.label)}</text>`,
+    );
     series.forEach((x, i) => {
       const v = s.workloads[x.key]?.cpuMsPerReply;
       if (v === undefined) return;

@@ -46,7 +46,13 @@ const server = http.createServer((req, res) => {
 function toChatMessages(messages) {
   return messages.map((m) => ({
     role: m.role,
-    content: typeof m.content === 'string' ? m.content : (m.parts ?? []).filter((p) => p.type === 'text').map((p) => p.text).join(''),
+    content:
+      typeof m.content === 'string'
+        ? m.content
+        : (m.parts ?? [])
+            .filter((p) => p.type === 'text')
+            .map((p) => p.text)
+            .join(''),
   }));
 }
 

@@ -14,7 +14,13 @@ app.use(express.json());
 app.post('/api/chat', async (req, res) => {
   const messages = (req.body.messages ?? []).map((m) => ({
     role: m.role,
-    content: typeof m.content === 'string' ? m.content : (m.parts ?? []).filter((p) => p.type === 'text').map((p) => p.text).join(''),
+    content:
+      typeof m.content === 'string'
+        ? m.content
+        : (m.parts ?? [])
+            .filter((p) => p.type === 'text')
+            .map((p) => p.text)
+            .join(''),
   }));
   const controller = new AbortController();
   res.on('close', () => controller.abort());

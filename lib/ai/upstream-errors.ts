@@ -14,11 +14,7 @@ import { AzureIdentityError } from './azure-identity';
 const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
 /** A 200 whose body broke off: the SDK reports it as an API error with the 2xx status. */
-const CONNECTION_LOST = new HttpError(
-  502,
-  'upstream_error',
-  'The connection to Azure OpenAI was lost before the reply was complete.',
-);
+const CONNECTION_LOST = new HttpError(502, 'upstream_error', 'The connection to Azure OpenAI was lost before the reply was complete.');
 
 function retryAfterSeconds(headers: Record<string, string> | undefined): string {
   const ms = Number(headers?.['retry-after-ms']);
@@ -57,12 +53,9 @@ function fromApiCallError(error: APICallError): HttpError {
   if (status < 300) return CONNECTION_LOST;
   if (status === 429) {
     const retryAfter = retryAfterSeconds(error.responseHeaders);
-    return new HttpError(
-      429,
-      'upstream_rate_limited',
-      `Azure OpenAI is rate limiting this deployment. ${tryAgain(retryAfter)}`,
-      { 'Retry-After': retryAfter },
-    );
+    return new HttpError(429, 'upstream_rate_limited', `Azure OpenAI is rate limiting this deployment. ${tryAgain(retryAfter)}`, {
+      'Retry-After': retryAfter,
+    });
   }
   if (status === 401 || status === 403) {
     return new HttpError(
@@ -87,12 +80,9 @@ function fromApiCallError(error: APICallError): HttpError {
   }
   if (status === 408 || status >= 500) {
     const retryAfter = retryAfterSeconds(error.responseHeaders);
-    return new HttpError(
-      503,
-      'upstream_unavailable',
-      `Azure OpenAI is unavailable (HTTP ${status}). ${tryAgain(retryAfter)}`,
-      { 'Retry-After': retryAfter },
-    );
+    return new HttpError(503, 'upstream_unavailable', `Azure OpenAI is unavailable (HTTP ${status}). ${tryAgain(retryAfter)}`, {
+      'Retry-After': retryAfter,
+    });
   }
   return new HttpError(502, 'upstream_error', `Azure OpenAI answered with HTTP ${status}.`);
 }

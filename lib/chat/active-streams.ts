@@ -112,10 +112,7 @@ const resumeSlots = createSlots();
  * far, then the rest), counted against `MAX_RESUMES_PER_CHAT` readers (429 beyond, in this
  * instance) and keeping the reply from being abandoned; afterwards the finished reply's text.
  */
-export async function resumeReply(
-  chatKey: string,
-  config: AppConfig = getConfig(),
-): Promise<ReadableStream<Uint8Array> | string | undefined> {
+export async function resumeReply(chatKey: string, config: AppConfig = getConfig()): Promise<ReadableStream<Uint8Array> | string | undefined> {
   const streamId = await activeStreamId(chatKey, config);
   if (streamId) {
     const release = resumeSlots.take(

@@ -25,9 +25,7 @@ import { type CoalesceDeltasOptions, holdWindow, windowOf } from './coalesce-win
 type TextDelta = Extract<UIMessageChunk, { type: 'text-delta' }>;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any metadata / data part types
-export function coalesceDeltas<CHUNK extends UIMessageChunk<any, any>>(
-  options: CoalesceDeltasOptions,
-): TransformStream<CHUNK, CHUNK> {
+export function coalesceDeltas<CHUNK extends UIMessageChunk<any, any>>(options: CoalesceDeltasOptions): TransformStream<CHUNK, CHUNK> {
   const windowMs = windowOf(options);
   if (!windowMs) return new TransformStream<CHUNK, CHUNK>();
 

@@ -9,9 +9,7 @@ import { z } from 'zod';
 export const chatMessageMetadataSchema = z.object({
   model: z.string().optional(),
   createdAt: z.number().optional(),
-  finishReason: z
-    .enum(['stop', 'length', 'content-filter', 'tool-calls', 'error', 'interrupted', 'other'])
-    .optional(),
+  finishReason: z.enum(['stop', 'length', 'content-filter', 'tool-calls', 'error', 'interrupted', 'other']).optional(),
   usage: z
     .object({
       inputTokens: z.number().optional(),

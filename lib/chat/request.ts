@@ -82,15 +82,16 @@ const uiMessage = z.discriminatedUnion(
 );
 
 export const uiMessagesBody = z.object({
-  id: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, 'id must be 1–200 letters, digits, "-" or "_"').optional(),
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,200}$/, 'id must be 1–200 letters, digits, "-" or "_"')
+    .optional(),
   messages: z.array(uiMessage).min(1, 'messages must contain at least one message'),
   ...options,
 });
 
 export const simpleMessagesBody = z.object({
-  messages: z
-    .array(z.object({ role: conversationRole, content: z.string() }))
-    .min(1, 'messages must contain at least one message'),
+  messages: z.array(z.object({ role: conversationRole, content: z.string() })).min(1, 'messages must contain at least one message'),
   ...options,
 });
 
@@ -147,11 +148,7 @@ function parseShape(body: unknown): ParsedBody {
       : { shape: 'ui', data: validate(uiMessagesBody, body) };
   }
   if ('message' in record || 'input' in record) return { shape: 'prompt', data: validate(promptBody, body) };
-  throw new HttpError(
-    400,
-    'invalid_request',
-    'The body needs "messages" (useChat or {role, content} messages), "message" or "input".',
-  );
+  throw new HttpError(400, 'invalid_request', 'The body needs "messages" (useChat or {role, content} messages), "message" or "input".');
 }
 
 export function enforceSizeLimits(messages: ChatMessage[], limits: AppConfig['limits']) {
@@ -165,11 +162,7 @@ export function enforceSizeLimits(messages: ChatMessage[], limits: AppConfig['li
   messages.forEach((message, index) => {
     const characters = message.parts.reduce((sum, part) => sum + (part.type === 'text' ? part.text.length : 0), 0);
     if (characters > limits.maxMessageChars) {
-      throw new HttpError(
-        413,
-        'payload_too_large',
-        `messages.${index} has ${characters} characters (at most ${limits.maxMessageChars}).`,
-      );
+      throw new HttpError(413, 'payload_too_large', `messages.${index} has ${characters} characters (at most ${limits.maxMessageChars}).`);
     }
   });
 }

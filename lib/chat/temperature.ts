@@ -4,5 +4,4 @@
  */
 export const TEMPERATURE = { min: 0, max: 2, step: 0.1, initial: 0.7 } as const;
 
-export const isTemperature = (value: unknown): value is number =>
-  typeof value === 'number' && value >= TEMPERATURE.min && value <= TEMPERATURE.max;
+export const isTemperature = (value: unknown): value is number => typeof value === 'number' && value >= TEMPERATURE.min && value <= TEMPERATURE.max;

@@ -32,7 +32,8 @@ export function uiMessageChunks(parts: ReadableStream<TextStreamPart<ToolSet>>, 
         // Metadata rides on start and finish; for any other part it follows the part's chunk,
         // except that a step's end comes after it.
         if (chunk && part.type !== 'finish-step') controller.enqueue(chunk);
-        if (metadata != null && part.type !== 'start' && part.type !== 'finish') controller.enqueue({ type: 'message-metadata', messageMetadata: metadata });
+        if (metadata != null && part.type !== 'start' && part.type !== 'finish')
+          controller.enqueue({ type: 'message-metadata', messageMetadata: metadata });
         if (chunk && part.type === 'finish-step') controller.enqueue(chunk);
       },
     }),

@@ -1,8 +1,6 @@
 import { getToolName, isToolUIPart, type UIMessage } from 'ai';
 
-export type ReplySource =
-  | { kind: 'link'; key: string; url: string; label: string }
-  | { kind: 'document'; key: string; label: string };
+export type ReplySource = { kind: 'link'; key: string; url: string; label: string } | { kind: 'document'; key: string; label: string };
 
 /** A link only to a web page: a citation's URL comes from the model's tools, so javascript:, data: and the like are shown as text. */
 function webUrl(url: string): string | undefined {

@@ -26,7 +26,10 @@ const optionalText = z
 
 const envSchema = z.object({
   AZURE_RESOURCE_NAME: optionalText.pipe(
-    z.string().regex(/^[a-zA-Z0-9-]+$/, 'must be a single DNS label (letters, digits, hyphens)').optional(),
+    z
+      .string()
+      .regex(/^[a-zA-Z0-9-]+$/, 'must be a single DNS label (letters, digits, hyphens)')
+      .optional(),
   ),
   AZURE_BASE_URL: optionalText.pipe(z.url('must be an absolute http(s) URL').optional()),
   AZURE_API_KEY: optionalText,

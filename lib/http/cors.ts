@@ -42,11 +42,7 @@ function isSameOrigin(request: Request): boolean {
     return false; // e.g. "null" from sandboxed frames and file:// pages
   }
   // Behind a proxy, request.url may name the internal host; the Host headers name the public one.
-  const hosts = [
-    new URL(request.url).host,
-    request.headers.get('host'),
-    request.headers.get('x-forwarded-host')?.split(',')[0].trim(),
-  ];
+  const hosts = [new URL(request.url).host, request.headers.get('host'), request.headers.get('x-forwarded-host')?.split(',')[0].trim()];
   return hosts.some((host) => host && host.toLowerCase() === originHost);
 }
 

@@ -106,11 +106,7 @@ export interface ErrorAnswerOptions {
  * The JSON answer for `error`; anything that is not an HttpError is a 500 `internal_error` (its
  * cause goes to the request's log line, never to the client).
  */
-export function errorResponse(
-  error: unknown,
-  extraHeaders: HeadersInit = {},
-  { dialect = 'api', requestId }: ErrorAnswerOptions = {},
-): Response {
+export function errorResponse(error: unknown, extraHeaders: HeadersInit = {}, { dialect = 'api', requestId }: ErrorAnswerOptions = {}): Response {
   const httpError = error instanceof HttpError ? error : internalError();
   const headers = new Headers(extraHeaders);
   headers.set('Content-Type', 'application/json; charset=utf-8');

@@ -37,15 +37,10 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   const contentType = request.headers.get('content-type') ?? '';
   const mediaType = contentType.split(';')[0].trim().toLowerCase();
   if (mediaType !== 'application/json' && !mediaType.endsWith('+json')) {
-    throw new HttpError(
-      415,
-      'unsupported_media_type',
-      `Send the body as JSON with "Content-Type: application/json" (got "${mediaType || 'none'}").`,
-    );
+    throw new HttpError(415, 'unsupported_media_type', `Send the body as JSON with "Content-Type: application/json" (got "${mediaType || 'none'}").`);
   }
 
-  const tooLarge = () =>
-    new HttpError(413, 'payload_too_large', `The request body is larger than ${maxBytes} bytes.`);
+  const tooLarge = () => new HttpError(413, 'payload_too_large', `The request body is larger than ${maxBytes} bytes.`);
   const declared = Number(request.headers.get('content-length'));
   if (declared > maxBytes) throw tooLarge();
   if (!request.body) throw new HttpError(400, 'invalid_json', 'The request body is empty: send a JSON object.');

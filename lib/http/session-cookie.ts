@@ -115,11 +115,7 @@ export function sessionCookieValue(request: Request): string | undefined {
 }
 
 /** The session's random id when the request carries an unexpired cookie signed with the current secret. */
-export async function readSession(
-  request: Request,
-  config: AppConfig = getConfig(),
-  now: number = Date.now(),
-): Promise<string | undefined> {
+export async function readSession(request: Request, config: AppConfig = getConfig(), now: number = Date.now()): Promise<string | undefined> {
   const match = /^(v2\.([A-Za-z0-9_-]{22})\.(\d{1,12}))\.([A-Za-z0-9_-]{43})$/.exec(sessionCookieValue(request) ?? '');
   if (!match || Number(match[3]) * 1000 <= now) return undefined;
   const expected = Buffer.from(sign(await signingKey(config), match[1]));

@@ -118,7 +118,10 @@ function chatPaths() {
         summary: "Resume a conversation's reply",
         parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,200}$' } }],
         responses: {
-          200: { description: 'Everything so far, then the rest live (or the whole reply, up to 15 minutes after it ended)', content: eventStream('UiMessageChunk', 'The UI message stream') },
+          200: {
+            description: 'Everything so far, then the rest live (or the whole reply, up to 15 minutes after it ended)',
+            content: eventStream('UiMessageChunk', 'The UI message stream'),
+          },
           204: { description: 'No reply running or recently finished' },
           ...errors('api', [400, ...ACCESS, 429]),
         },
@@ -135,7 +138,10 @@ function chatPaths() {
     '/api/health': {
       get: {
         summary: 'Mode and deployments (never a secret)',
-        responses: { 200: { description: 'Ready', content: json('Health') }, 503: { description: 'Misconfigured: `problems` says why', content: json('Health') } },
+        responses: {
+          200: { description: 'Ready', content: json('Health') },
+          503: { description: 'Misconfigured: `problems` says why', content: json('Health') },
+        },
       },
     },
   };
@@ -161,7 +167,7 @@ function openAiPaths() {
     '/api/v1/responses': {
       post: {
         summary: 'OpenAI Responses',
-        description: '`instructions` are sent after the server\'s `SYSTEM_PROMPT`. A failure after the stream started is an `event: error`.',
+        description: "`instructions` are sent after the server's `SYSTEM_PROMPT`. A failure after the stream started is an `event: error`.",
         requestBody: body('ResponsesBody'),
         responses: {
           200: {
@@ -173,7 +179,10 @@ function openAiPaths() {
       },
     },
     '/api/v1/models': {
-      get: { summary: 'The deployments `model` may name (or the offline demo model)', responses: { 200: { description: 'The list', content: json('ModelList') }, ...errors('openai', ACCESS) } },
+      get: {
+        summary: 'The deployments `model` may name (or the offline demo model)',
+        responses: { 200: { description: 'The list', content: json('ModelList') }, ...errors('openai', ACCESS) },
+      },
     },
   };
 }
@@ -199,7 +208,10 @@ function tutorialPaths() {
       post: {
         summary: "The streaming guide's Flask/FastAPI endpoint",
         requestBody: body('TutorialMessagesBody'),
-        responses: { 200: { description: 'The reply', content: eventStream('TutorialContentEvent', '`data: {"content"}` events, then `data: [DONE]`') }, ...errors('tutorial') },
+        responses: {
+          200: { description: 'The reply', content: eventStream('TutorialContentEvent', '`data: {"content"}` events, then `data: [DONE]`') },
+          ...errors('tutorial'),
+        },
       },
     },
     '/v1/chat': {
@@ -207,7 +219,10 @@ function tutorialPaths() {
         summary: "The Express relay tutorial's endpoint",
         description: 'Always streams the Responses events, ending with `event: done`.',
         requestBody: body('ResponsesBody'),
-        responses: { 200: { description: 'The reply', content: eventStream('ResponseStreamEvent', 'Responses events, then `event: done`') }, ...errors('tutorial') },
+        responses: {
+          200: { description: 'The reply', content: eventStream('ResponseStreamEvent', 'Responses events, then `event: done`') },
+          ...errors('tutorial'),
+        },
       },
     },
   };
@@ -215,12 +230,30 @@ function tutorialPaths() {
 
 function documentationPaths() {
   return {
-    '/api/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } } } },
-    '/api/docs': { get: { summary: 'This document as a reference page', responses: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } } } } },
+    '/api/openapi.json': {
+      get: {
+        summary: 'This document',
+        responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } },
+      },
+    },
+    '/api/docs': {
+      get: {
+        summary: 'This document as a reference page',
+        responses: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } } },
+      },
+    },
     '/api/docs/scalar/{file}': {
       get: {
         summary: "The reference page's script (Scalar's bundle, served by this site)",
-        parameters: [{ name: 'file', in: 'path', required: true, schema: { type: 'string' }, description: 'The name /api/docs links to; it carries the version, so the file may be cached for good' }],
+        parameters: [
+          {
+            name: 'file',
+            in: 'path',
+            required: true,
+            schema: { type: 'string' },
+            description: 'The name /api/docs links to; it carries the version, so the file may be cached for good',
+          },
+        ],
         responses: {
           200: { description: 'JavaScript', content: { 'text/javascript': { schema: { type: 'string' } } } },
           404: { description: 'Any other name', content: json('ApiError') },
@@ -239,7 +272,8 @@ export function openApiDocument(): Record<string, unknown> {
     info: {
       title: 'Azure streaming chat API',
       version: '1.0.0',
-      description: 'Streaming chat over Azure OpenAI (or the offline demo model): its own API, OpenAI-compatible endpoints and the tutorials\' endpoints.',
+      description:
+        "Streaming chat over Azure OpenAI (or the offline demo model): its own API, OpenAI-compatible endpoints and the tutorials' endpoints.",
     },
     components: {
       schemas: componentSchemas(),

@@ -132,7 +132,12 @@ export interface Delivery {
 export async function deliver(
   stream: ChatStream,
   { request, headers }: Delivery,
-  protocol: { streaming: boolean; encoder: () => TransformStream<ChatChunk, string>; contentType: string; whole?: (reply: CollectedReply) => unknown },
+  protocol: {
+    streaming: boolean;
+    encoder: () => TransformStream<ChatChunk, string>;
+    contentType: string;
+    whole?: (reply: CollectedReply) => unknown;
+  },
 ): Promise<Response> {
   stream = endableOnShutdown(stream);
   cancelOnHangUp(stream, request);

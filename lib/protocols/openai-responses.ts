@@ -110,7 +110,11 @@ export function responseObject(stream: ChatStream, reply: CollectedReply) {
   });
 }
 
-export function responsesResponse(stream: ChatStream, delivery: Delivery, { streaming, doneEvent = false }: { streaming: boolean; doneEvent?: boolean }) {
+export function responsesResponse(
+  stream: ChatStream,
+  delivery: Delivery,
+  { streaming, doneEvent = false }: { streaming: boolean; doneEvent?: boolean },
+) {
   return deliver(stream, delivery, {
     streaming,
     encoder: () => responseEvents(stream, { doneEvent }),

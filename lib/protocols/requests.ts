@@ -49,7 +49,7 @@ export const responsesBody = z.object({
     z.string().min(1, 'input must not be empty'),
     z.array(message.extend({ type: z.literal('message').optional() })).min(1, 'input must contain at least one message'),
   ]),
-  instructions: z.string().optional().describe('Sent after the server\'s own system prompt, which keeps precedence.'),
+  instructions: z.string().optional().describe("Sent after the server's own system prompt, which keeps precedence."),
   stream: z.boolean().optional(),
   temperature,
   max_output_tokens: tokenCap,

@@ -106,9 +106,5 @@ async function drain(): Promise<void> {
 
 /** Waits until every reply finished or `timeoutMs` passed. */
 async function settled(replies: DrainableReply[], timeoutMs: number): Promise<void> {
-  await withTimeout(
-    Promise.all(replies.map((reply) => reply.finished)),
-    Math.max(0, timeoutMs),
-    () => undefined,
-  );
+  await withTimeout(Promise.all(replies.map((reply) => reply.finished)), Math.max(0, timeoutMs), () => undefined);
 }

@@ -92,10 +92,7 @@ export function createMemoryPubSub(now: () => number = Date.now): StreamPubSub {
  * Adapts node-redis connections to the package's interfaces. The connections are obtained per
  * call, so building the pair never blocks and a Redis restart is picked up transparently.
  */
-export function createRedisPubSub(
-  commands: () => Promise<RedisClient>,
-  subscriberConnection: () => Promise<RedisClient>,
-): StreamPubSub {
+export function createRedisPubSub(commands: () => Promise<RedisClient>, subscriberConnection: () => Promise<RedisClient>): StreamPubSub {
   const publisher: Publisher = {
     connect: commands,
     publish: async (channel, message) => (await commands()).publish(channel, message),

@@ -72,7 +72,13 @@ const chatToken = (token: string) => `"delta":{"content":${JSON.stringify(token)
 describe.each(apis)('%s API driven by @ai-sdk/azure', (api) => {
   test('streamText yields the numbered words with a stop finish, usage, and the request as sent', async () => {
     emu.setScenario({ words: 7 });
-    const result = streamText({ model: model(api), system: 'You are terse.', prompt: 'Count to seven please', temperature: 0.2, maxOutputTokens: 64 });
+    const result = streamText({
+      model: model(api),
+      system: 'You are terse.',
+      prompt: 'Count to seven please',
+      temperature: 0.2,
+      maxOutputTokens: 64,
+    });
 
     expect(await result.text).toBe(numberedWords(7));
     expect(await result.finishReason).toBe('stop');
@@ -92,7 +98,10 @@ describe.each(apis)('%s API driven by @ai-sdk/azure', (api) => {
         max_tokens: 64,
         stream: true,
         stream_options: { include_usage: true },
-        messages: [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: 'Count to seven please' }],
+        messages: [
+          { role: 'system', content: 'You are terse.' },
+          { role: 'user', content: 'Count to seven please' },
+        ],
       });
     } else {
       expect(request.path).toBe('/openai/v1/responses');
@@ -101,7 +110,10 @@ describe.each(apis)('%s API driven by @ai-sdk/azure', (api) => {
         temperature: 0.2,
         max_output_tokens: 64,
         stream: true,
-        input: [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: [{ type: 'input_text', text: 'Count to seven please' }] }],
+        input: [
+          { role: 'system', content: 'You are terse.' },
+          { role: 'user', content: [{ type: 'input_text', text: 'Count to seven please' }] },
+        ],
       });
     }
     expect(request.headers['api-key']).toBe(API_KEY);
@@ -225,7 +237,9 @@ describe('replaying recorded Azure streams', () => {
       .split('\n\n')
       .filter(Boolean)
       .map((event) => event.replace(/^data: /, ''));
-    const recorded = readFileSync(path.join(__dirname, 'recordings', 'chat-completions-text.chunks.jsonl'), 'utf8').split('\n').filter(Boolean);
+    const recorded = readFileSync(path.join(__dirname, 'recordings', 'chat-completions-text.chunks.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean);
 
     expect(events).toEqual([...recorded, '[DONE]']);
   });
@@ -283,7 +297,11 @@ describe('Azure request handling', () => {
     const result = streamText({ model: azure.chat('my-deployment'), prompt: 'hi' });
 
     expect(await result.text).toBe(numberedWords(5));
-    expect(emu.requests[0]).toMatchObject({ path: '/openai/deployments/my-deployment/chat/completions', query: { 'api-version': 'v1' }, api: 'chat' });
+    expect(emu.requests[0]).toMatchObject({
+      path: '/openai/deployments/my-deployment/chat/completions',
+      query: { 'api-version': 'v1' },
+      api: 'chat',
+    });
   });
 
   test('error statuses carry Azure codes', async () => {

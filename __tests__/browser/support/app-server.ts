@@ -12,7 +12,8 @@ export interface AppServer {
 
 // Settings the app reads from the environment: none may leak in from the machine running the
 // tests, so each test file decides demo or Azure by itself.
-const APP_SETTING = /^(AZURE_|CHAT_API_KEYS$|ALLOWED_ORIGINS$|REDIS_URL$|SESSION_SECRET$|RATE_LIMIT_PER_MINUTE$|SYSTEM_PROMPT$|DEMO_|LOG_LEVEL$|OTEL_|APPLICATIONINSIGHTS_|IDENTITY_)/;
+const APP_SETTING =
+  /^(AZURE_|CHAT_API_KEYS$|ALLOWED_ORIGINS$|REDIS_URL$|SESSION_SECRET$|RATE_LIMIT_PER_MINUTE$|SYSTEM_PROMPT$|DEMO_|LOG_LEVEL$|OTEL_|APPLICATIONINSIGHTS_|IDENTITY_)/;
 
 export interface RunningAppServer extends AppServer {
   /** The server process, for tests that signal it. */

@@ -23,7 +23,10 @@ export interface AxeViolation {
 export async function auditAccessibility(page: Page): Promise<AxeViolation[]> {
   await page.evaluate(AXE_SOURCE);
   const results = await page.evaluate(
-    (tags) => (window as unknown as { axe: { run: (context: Document, options: object) => Promise<AxeResults> } }).axe.run(document, { runOnly: { type: 'tag', values: tags } }),
+    (tags) =>
+      (window as unknown as { axe: { run: (context: Document, options: object) => Promise<AxeResults> } }).axe.run(document, {
+        runOnly: { type: 'tag', values: tags },
+      }),
     WCAG_22_AA,
   );
   return results.violations.map((violation) => ({

@@ -35,10 +35,18 @@ export function readSecretScanKey(): string | undefined {
  * still choose demo or Azure when they start the server. Returns what the build printed (piped).
  */
 export function buildForBrowserTests(secretScanKey: string, stdio: StdioOptions, env: NodeJS.ProcessEnv = process.env): string {
-  const fakeAzure = { AZURE_API_KEY: secretScanKey, AZURE_BASE_URL: 'http://127.0.0.1:9/openai/v1', AZURE_DEPLOYMENTS: 'gpt-main,gpt-alt', AZURE_API: 'responses' };
+  const fakeAzure = {
+    AZURE_API_KEY: secretScanKey,
+    AZURE_BASE_URL: 'http://127.0.0.1:9/openai/v1',
+    AZURE_DEPLOYMENTS: 'gpt-main,gpt-alt',
+    AZURE_API: 'responses',
+  };
   const buildEnv = { ...env, ...fakeAzure, NEXT_DIST_DIR: e2eDistDir, NEXT_TELEMETRY_DISABLED: '1' };
   const options = { cwd: projectRoot, env: buildEnv, stdio, encoding: 'utf8' as const, maxBuffer: 64 * 1024 * 1024 };
-  const output = [execFileSync(process.execPath, [nextBin, 'build'], options), execFileSync(process.execPath, ['scripts/assemble-standalone.mjs'], options)];
+  const output = [
+    execFileSync(process.execPath, [nextBin, 'build'], options),
+    execFileSync(process.execPath, ['scripts/assemble-standalone.mjs'], options),
+  ];
   writeFileSync(secretScanKeyFile(), secretScanKey);
   return output.map((text) => text ?? '').join('');
 }

@@ -62,7 +62,10 @@ export async function startCaddy(caddyfile: string, upstream: string): Promise<R
   const port = await freePort();
   const directory = workDirectory('caddy');
   const file = path.join(directory, 'Caddyfile');
-  writeFileSync(file, `{\n\tadmin off\n\tauto_https off\n}\n${caddyfile.replaceAll('LISTEN', `http://127.0.0.1:${port}`).replaceAll('UPSTREAM', upstream)}`);
+  writeFileSync(
+    file,
+    `{\n\tadmin off\n\tauto_https off\n}\n${caddyfile.replaceAll('LISTEN', `http://127.0.0.1:${port}`).replaceAll('UPSTREAM', upstream)}`,
+  );
   const child = spawn('caddy', ['run', '--config', file, '--adapter', 'caddyfile'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, HOME: directory, XDG_DATA_HOME: directory, XDG_CONFIG_HOME: directory },

@@ -95,7 +95,12 @@ export function createFakeChatServer(
 }
 
 /** The UI message stream of one scripted reply, as the route would stream it, cut short by an abort. */
-function scriptedStream(reply: Extract<ScriptedReply, { deltas: string[] }>, model: string | undefined, signal: AbortSignal | undefined, onAbort: () => void) {
+function scriptedStream(
+  reply: Extract<ScriptedReply, { deltas: string[] }>,
+  model: string | undefined,
+  signal: AbortSignal | undefined,
+  onAbort: () => void,
+) {
   return createUIMessageStream<ChatMessage>({
     execute: async ({ writer }) => {
       if (reply.silentUntilAborted) {
