@@ -1,6 +1,6 @@
 import 'server-only';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { type CoalesceDeltasOptions, holdWindow, windowOf } from '@/lib/chat/coalesce-window';
+import { type CoalesceDeltasOptions, holdWindow, windowOf } from '@/lib/chat/hold-window';
 
 /**
  * Text-delta coalescing on the upstream Azure/OpenAI SSE bytes, before the AI SDK parses them.

@@ -1,6 +1,6 @@
 import 'server-only';
 import type { UIMessageChunk } from 'ai';
-import { type CoalesceDeltasOptions, holdWindow, windowOf } from './coalesce-window';
+import { type CoalesceDeltasOptions, holdWindow, windowOf } from './hold-window';
 
 /**
  * Server-side delta coalescing for the AI SDK UI message stream.
