@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// `npm run bench`: the one-run streaming benchmark (issue 5).
+// `npm run bench`: the one-run streaming benchmark.
 //
-// Builds and starts, on loopback only, the project's Azure emulator, the project
-// (`next start`) and the baselines, then drives each server in turn with the same workloads
+// Builds and starts, on loopback only, the project's Azure emulator, the project (as deployed:
+// `server.mjs` with `npm start`'s Node flags) and the baselines, then drives each server in turn with the same workloads
 // from a separate load-generator process, reading the server's own CPU counters from /proc:
 //   paced     200 concurrent replies of 100 tokens at 50 tokens/s
 //   burst      50 concurrent replies of 200 tokens sent at once
 //   scale500  500 concurrent paced replies      scale1000  1,000 concurrent paced replies
-// then the browser benchmark (bench/browser.mjs). Writes bench/results/latest.{md,json,svg}.
+// then the in-process stage timings and heap numbers (bench/lib/inprocess.mts) and the browser
+// benchmark (bench/lib/browser.mjs). Writes bench/results/latest.{md,json,svg}.
 //
 // Options: --skip-build (reuse .next-bench and bench/.work builds), --no-browser,
 //          --servers=a,b (subset by key; cut experiments such as ai-sdk-upstream-33 run only
@@ -522,6 +523,9 @@ function updateReadme(results) {
   if (start < 0 || end < start) throw new Error(`README.md has no ${README_START} … ${README_END} block`);
   const block = [README_START, ...readmeTables(results), README_END].join('\n');
   writeFileSync(README, `${text.slice(0, start)}${block}${text.slice(end + README_END.length)}`);
+  // In the project's format (Prettier aligns the tables), so CI's format check stays green.
+  const prettier = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/prettier/bin/prettier.cjs'), '--write', README], { stdio: 'ignore' });
+  if (prettier.status !== 0) log('README.md: written, but Prettier could not format it (npm run format)');
   log('README.md: benchmark tables refreshed from bench/results/latest.json');
 }
 

@@ -359,16 +359,23 @@ function firstTokenNote(results) {
   const own = ['config + request log', 'admit + client identity', 'body read', 'zod parse + format + owner'].map(
     (name) => stage(route?.alone, name)?.cpuP50 ?? 0,
   );
-  const model = ['convertToModelMessages', 'model + provider resolution', 'streamText() call', 'toUIMessageStream() call'].map(
+  const model = ['convertToModelMessages', 'model + provider resolution', 'streamText() call', 'UI message chunks call'].map(
     (name) => stage(s?.model?.alone, name)?.cpuP50 ?? 0,
   );
   const upstream = stage(route?.crowd, '(upstream) request → response headers');
   const total = stage(route?.crowd, 'arrival → first text-delta event');
   const stages = s
-    ? ` The stage timings below put a request’s own steps before the model call at ${n(own.reduce((a, b) => a + b, 0) + model.reduce((a, b) => a + b, 0), 1)} ms of CPU alone; with ${s.concurrency} arriving at once, arrival to first text-delta took ${n(total?.wallP50)} ms at p50 (p99 ${n(total?.wallP99)} ms), of which the upstream request to its response headers ${n(upstream?.wallP50)} ms (p99 ${n(upstream?.wallP99)} ms): the first token waits for the event loop, which the other replies’ token streams keep busy, not for one slow step.`
+    ? ` The stage timings above put a request’s own steps before the model call at ${n(own.reduce((a, b) => a + b, 0) + model.reduce((a, b) => a + b, 0), 1)} ms of CPU alone; with ${s.concurrency} arriving at once, arrival to first text-delta took ${n(total?.wallP50)} ms at p50 (p99 ${n(total?.wallP99)} ms), of which the upstream request to its response headers ${n(upstream?.wallP50)} ms (p99 ${n(upstream?.wallP99)} ms): the first token waits for the event loop, which the other replies’ token streams keep busy, not for one slow step.`
     : '';
+  const pipe = results.servers.find((server) => server.key === 'next-pipe')?.workloads?.paced;
+  const relay = refOf(results, 'paced');
+  const pipeRatio = pipe && relay ? pipe.ttftP99 / relay.ttftP99 : undefined;
+  const floor =
+    pipeRatio === undefined
+      ? ''
+      : ` Next.js’ own route that only pipes the upstream bytes had a first-token p99 of ${n(pipe.ttftP99)} ms in this run, ${n(pipeRatio, 2)}× the relay’s: Next.js’ per-request work alone sets a floor ${pipeRatio > 1.5 ? 'above' : 'near'} the 1.5× target on this machine.`;
   return [
-    `**Why first tokens are late.** 200 replies start within 200 ms on two shared cores; each waits for the CPU the replies before it need, so a route dearer per reply than the relay queues its first tokens behind that work, in proportion to the CPU above.${stages}`,
+    `**Why first tokens are late.** 200 replies start within 200 ms on two shared cores; each waits for the CPU the replies before it need, so a route dearer per reply than the relay queues its first tokens behind that work, in proportion to the CPU above.${floor}${stages}`,
     '',
   ];
 }
