@@ -113,6 +113,22 @@ const cpuMs = (since: NodeJS.CpuUsage) => {
 type Marks = Record<string, number>;
 type Sample = { wall: Marks; cpu: Marks };
 
+/** Wall and CPU time between marks: `mark(name)` records the time since the previous mark. */
+function stopwatch() {
+  const t0 = performance.now();
+  const sample: Sample = { wall: {}, cpu: {} };
+  let last = t0;
+  let c = process.cpuUsage();
+  const mark = (name: string) => {
+    const now = performance.now();
+    sample.wall[name] = now - last;
+    sample.cpu[name] = cpuMs(c);
+    last = now;
+    c = process.cpuUsage();
+  };
+  return { t0, sample, mark, lastMark: () => last };
+}
+
 /** Reads an SSE body until the first text-delta event; returns the time of its first byte and of that event. */
 async function firstBytes(body: ReadableStream<Uint8Array>, keepReading: boolean) {
   const reader = body.getReader();
@@ -140,23 +156,13 @@ async function firstBytes(body: ReadableStream<Uint8Array>, keepReading: boolean
  */
 async function routePipeline(keepReading = false): Promise<{ sample: Sample; rest: Promise<void> }> {
   const { request, marker } = chatRequest();
-  const t0 = performance.now();
-  const wall: Marks = {};
-  const cpu: Marks = {};
-  let last = t0;
-  let c = process.cpuUsage();
-  const mark = (name: string) => {
-    const now = performance.now();
-    wall[name] = now - last;
-    cpu[name] = cpuMs(c);
-    last = now;
-    c = process.cpuUsage();
-  };
+  const { t0, sample, mark, lastMark } = stopwatch();
+  const { wall } = sample;
   const config = getConfig();
   const log = new RequestLog(request, config, clientIdentity(request, config));
   mark('config + request log');
   const access = await admit(request, config);
-  const client = clientIdentity(request, config);
+  clientIdentity(request, config);
   mark('admit + client identity');
   const body = await readJsonBody(request, config.limits.maxBodyBytes);
   mark('body read');
@@ -164,13 +170,12 @@ async function routePipeline(keepReading = false): Promise<{ sample: Sample; res
   const format = negotiateFormat(request, chat);
   const owned = chat.chatId ? ownedChat(request, access, chat.chatId) : undefined;
   mark('zod parse + format + owner');
-  void client;
   const stream = await startChatStream(chat, config, log);
   mark('startChatStream (to the first output)');
   const response = await respond(stream, { format, request, chatId: owned?.key, headers: owned?.headers, config });
   mark('respond (resumable registration, SSE response)');
   const { firstByte, firstText, rest } = await firstBytes(response.body!, keepReading);
-  wall['first byte out'] = firstByte - last;
+  wall['first byte out'] = firstByte - lastMark();
   wall['first text-delta event out'] = firstText - firstByte;
   wall['arrival → first text-delta event'] = firstText - t0;
   const up = upstreamByMarker.get(marker);
@@ -182,7 +187,7 @@ async function routePipeline(keepReading = false): Promise<{ sample: Sample; res
     wall['(upstream) first byte → first text-delta event out'] = firstText - (up.firstByte ?? NaN);
   }
   log.respond(response.status);
-  return { sample: { wall, cpu }, rest };
+  return { sample, rest };
 }
 
 /**
@@ -193,18 +198,8 @@ async function modelPipeline(): Promise<Sample> {
   const { request, marker } = chatRequest();
   const config = getConfig();
   const chat = await parseChatRequest(await readJsonBody(request, config.limits.maxBodyBytes), config);
-  const t0 = performance.now();
-  const wall: Marks = {};
-  const cpu: Marks = {};
-  let last = t0;
-  let c = process.cpuUsage();
-  const mark = (name: string) => {
-    const now = performance.now();
-    wall[name] = now - last;
-    cpu[name] = cpuMs(c);
-    last = now;
-    c = process.cpuUsage();
-  };
+  const { t0, sample, mark, lastMark } = stopwatch();
+  const { wall } = sample;
   const messages = await convertToModelMessages(chat.messages);
   mark('convertToModelMessages');
   const { model } = resolveModel(chat.model, config);
@@ -241,7 +236,7 @@ async function modelPipeline(): Promise<Sample> {
   const up = upstreamByMarker.get(marker);
   upstreamByMarker.delete(marker);
   if (up?.firstByte !== undefined && coreFirstText !== undefined) {
-    wall['(upstream) calls → request sent'] = up.start - last;
+    wall['(upstream) calls → request sent'] = up.start - lastMark();
     wall['(upstream) request → first byte'] = up.firstByte - up.start;
     wall['first text: upstream byte → streamText event processor'] = coreFirstText - up.firstByte;
     wall['first text: streamText → UI message chunk'] = uiFirstText - coreFirstText;
