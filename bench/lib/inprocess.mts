@@ -243,7 +243,7 @@ async function modelPipeline(): Promise<Sample> {
   }
   wall['calls → first UI text-delta chunk'] = uiFirstText - t0;
   await reader.cancel();
-  return { wall, cpu };
+  return sample;
 }
 
 const pct = (values: number[], p: number) => {
