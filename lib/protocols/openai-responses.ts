@@ -2,8 +2,11 @@ import 'server-only';
 import { generateId } from 'ai';
 import type { ChatChunk, ChatMessageMetadata } from '@/lib/chat/metadata';
 import type { ChatStream } from '@/lib/chat/stream';
+import { apiRoute } from '@/lib/http/api-route';
 import { deliver, sseEvent, SSE_CONTENT_TYPE, type CollectedReply, type Delivery } from './delivery';
+import { admitJsonBody, startCountedChat } from './intake';
 import { streamFailure, unixSeconds } from './openai-shared';
+import { parseResponsesRequest } from './requests';
 
 /**
  * The Responses API wire format (`POST /api/v1/responses`, and `POST /v1/chat`, the Express
@@ -121,4 +124,21 @@ export function responsesResponse(
     contentType: SSE_CONTENT_TYPE,
     whole: (reply) => responseObject(stream, reply),
   });
+}
+
+/**
+ * A Responses endpoint, admit → limit → parse → stream → respond, in either dialect: OpenAI's
+ * (streams when asked to) or the Express tutorial's, whose clients expect it to always stream and
+ * to end with `event: done`, as their relay did.
+ */
+export function responsesRoute(dialect: 'openai' | 'tutorial') {
+  const tutorial = dialect === 'tutorial';
+  return apiRoute(
+    async (request, { config, cors, log }) => {
+      const parsed = parseResponsesRequest(await admitJsonBody(request, config), config);
+      const stream = await startCountedChat(request, parsed.chat, config, log);
+      return responsesResponse(stream, { request, headers: cors }, { streaming: tutorial || parsed.stream, doneEvent: tutorial });
+    },
+    { dialect },
+  );
 }
