@@ -2,6 +2,7 @@
 // upstream SSE bytes to the client untouched: the floor for any relay.
 //   PORT, AZURE_BASE_URL, AZURE_API_KEY, AZURE_DEPLOYMENTS
 import http from 'node:http';
+import { toChatMessages } from './chat-messages.mjs';
 
 const base = new URL(`${process.env.AZURE_BASE_URL.replace(/\/$/, '')}/chat/completions`);
 const apiKey = process.env.AZURE_API_KEY;
@@ -41,20 +42,6 @@ const server = http.createServer((req, res) => {
     upstream.end(payload);
   });
 });
-
-/** Accepts `{role, content}` messages and the useChat shape `{role, parts:[{type:'text',text}]}`. */
-function toChatMessages(messages) {
-  return messages.map((m) => ({
-    role: m.role,
-    content:
-      typeof m.content === 'string'
-        ? m.content
-        : (m.parts ?? [])
-            .filter((p) => p.type === 'text')
-            .map((p) => p.text)
-            .join(''),
-  }));
-}
 
 server.keepAliveTimeout = 60_000;
 server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', 2048, () => {

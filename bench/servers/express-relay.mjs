@@ -3,6 +3,7 @@
 // chunk and re-emit its text as `data: {"content":"..."}` lines, then `data: [DONE]`.
 //   PORT, AZURE_BASE_URL, AZURE_API_KEY, AZURE_DEPLOYMENTS
 import express from 'express';
+import { toChatMessages } from './chat-messages.mjs';
 
 const endpoint = `${process.env.AZURE_BASE_URL.replace(/\/$/, '')}/chat/completions`;
 const apiKey = process.env.AZURE_API_KEY;
@@ -12,16 +13,7 @@ const app = express();
 app.use(express.json());
 
 app.post('/api/chat', async (req, res) => {
-  const messages = (req.body.messages ?? []).map((m) => ({
-    role: m.role,
-    content:
-      typeof m.content === 'string'
-        ? m.content
-        : (m.parts ?? [])
-            .filter((p) => p.type === 'text')
-            .map((p) => p.text)
-            .join(''),
-  }));
+  const messages = toChatMessages(req.body.messages ?? []);
   const controller = new AbortController();
   res.on('close', () => controller.abort());
   try {
